@@ -1,0 +1,312 @@
+"""Spec tree -> flat list of costed layers -> Report.
+
+Walks the spec in order, binding params, evaluating expressions, expanding blocks, repeats
+and branches, threading shapes through the registered layer kinds, and aggregating.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from convcost import expr
+from convcost.errors import ConvcostError, Loc, ShapeError, SpecError, did_you_mean
+from convcost.layers import CATEGORIES, COST_FIELDS, KINDS, Arg, Cost
+from convcost.shapes import Shape
+from convcost.spec import (
+    Block,
+    GroupItem,
+    Item,
+    LayerItem,
+    ParallelItem,
+    RepeatItem,
+    Spec,
+    UseItem,
+    Value,
+    activation_names,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class LayerCost:
+    """One expanded layer: where it is, what it is, what it costs (per sample)."""
+
+    path: str
+    kind: str
+    category: str
+    inputs: tuple[Shape, ...]
+    out: Shape
+    cost: Cost
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """A network's layers and totals, with the params it was built with."""
+
+    network: str
+    params: dict[str, Any]
+    input: Shape
+    layers: tuple[LayerCost, ...]
+    title: str = ""
+    totals: Cost = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "totals", _sum(layer.cost for layer in self.layers))
+
+    def by_category(self) -> dict[str, Cost]:
+        """Totals per category, in CATEGORIES order, omitting empty ones."""
+        groups: dict[str, list[Cost]] = {c: [] for c in CATEGORIES}
+        for layer in self.layers:
+            groups[layer.category].append(layer.cost)
+        return {c: _sum(costs) for c, costs in groups.items() if costs}
+
+    def by_block(self, depth: int = 1) -> dict[str, Cost]:
+        """Totals per path prefix of `depth` segments, in network order."""
+        groups: dict[str, list[Cost]] = {}
+        for layer in self.layers:
+            groups.setdefault(".".join(layer.path.split(".")[:depth]), []).append(layer.cost)
+        return {k: _sum(costs) for k, costs in groups.items()}
+
+
+def _sum(costs: Iterable[Cost]) -> Cost:
+    total = Cost()
+    for c in costs:
+        total += c
+    return total
+
+
+def resolve_params(spec: Spec, overrides: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Bind spec params in order; `overrides` (from --set) are expressions over the others."""
+    overrides = dict(overrides or {})
+    for key in overrides:
+        if key not in spec.params:
+            known = ", ".join(spec.params) or "none"
+            raise SpecError(f"unknown param '{key}' for {spec.name}"
+                            f"{did_you_mean(key, spec.params)}", hint=f"params: {known}")
+    scope: dict[str, Any] = {}
+    for key, value in spec.params.items():
+        if key in overrides:
+            try:
+                scope[key] = expr.evaluate(overrides[key], scope)
+            except ConvcostError as e:
+                raise SpecError(f"--set {key}={overrides[key]}: {e.message}") from None
+        elif isinstance(value.raw, str):
+            scope[key] = _evaluate(value, scope)
+        else:
+            scope[key] = value.raw
+    return scope
+
+
+def analyze(spec: Spec, overrides: Mapping[str, str] | None = None) -> Report:
+    """Expand `spec` with its params (and `overrides`) and cost every layer."""
+    params = resolve_params(spec, overrides)
+    scope = {**activation_names(), **params}
+    shape = Shape(*(_integer(spec.input[k], scope, "input " + k) for k in "chw"))
+    if min(shape.c, shape.h, shape.w) < 1:
+        raise ShapeError(f"input must be at least 1x1x1, got {shape}",
+                         spec.input["c"].loc)
+    expander = _Expander(spec, scope)
+    expander.sequence(spec.layers, shape, "", scope)
+    return Report(spec.name, params, shape, tuple(expander.out), spec.title)
+
+
+def run_layer(kind: str, inputs: Sequence[Shape], args: Mapping[str, Any], path: str,
+              loc: Loc | None = None) -> LayerCost:
+    """Apply one registered kind; shape errors get the layer's location and path."""
+    k = KINDS[kind]
+    arity = len(inputs)
+    if k.variadic and arity < 2:
+        raise ShapeError(f"'{kind}' needs at least two inputs", loc, path)
+    try:
+        result = k.apply(inputs, dict(args))
+    except ConvcostError as e:
+        raise e.located(loc, path) from None
+    return LayerCost(path, kind, result.category, tuple(inputs), result.out, result.cost,
+                     loc.line if loc else 0)
+
+
+def _evaluate(value: Value, scope: Mapping[str, Any]) -> Any:
+    if not isinstance(value.raw, str):
+        return value.raw
+    try:
+        return expr.evaluate(value.raw, scope)
+    except ConvcostError as e:
+        raise e.located(value.loc) from None
+
+
+def _integer(value: Value, scope: Mapping[str, Any], what: str) -> int:
+    v = _evaluate(value, scope)
+    if isinstance(v, bool) or not isinstance(v, int | float):
+        raise SpecError(f"{what} must be a whole number, got {v!r}", value.loc)
+    if isinstance(v, float):
+        if not v.is_integer():
+            raise SpecError(f"{what} must be a whole number, got {v!r}", value.loc,
+                            hint="wrap it in int(), round() or make_divisible()")
+        v = int(v)
+    return v
+
+
+def _coerce(arg: Arg, value: Value, scope: Mapping[str, Any]) -> Any:
+    """Evaluate a layer argument and check it against its declared type."""
+    if value.raw is None:
+        if arg.optional:
+            return None
+        raise SpecError(f"'{arg.name}' cannot be empty", value.loc)
+    if arg.type == "bool":
+        v = _evaluate(value, scope)
+        if not isinstance(v, bool):
+            raise SpecError(f"'{arg.name}' must be true or false, got {v!r}", value.loc)
+        return v
+    if arg.type == "pair" and isinstance(value.raw, list):
+        if len(value.raw) != 2:
+            raise SpecError(f"'{arg.name}' must be one number or [height, width]", value.loc)
+        return tuple(_integer(v, scope, arg.name) for v in value.raw)
+    if isinstance(value.raw, list):
+        raise SpecError(f"'{arg.name}' must be one number, not a list", value.loc)
+    return _integer(value, scope, arg.name)
+
+
+def _names(items: Sequence[Item]) -> list[str]:
+    """Path segment per item: its name, else its kind; repeated segments get 1, 2, ..."""
+    bases = []
+    for item in items:
+        if item.name:
+            bases.append(item.name)
+        elif isinstance(item, LayerItem):
+            bases.append(item.kind)
+        elif isinstance(item, UseItem):
+            bases.append(item.block)
+        elif isinstance(item, ParallelItem):
+            bases.append(item.default_name)
+        else:
+            bases.append("repeat" if isinstance(item, RepeatItem) else "group")
+    seen: dict[str, int] = {}
+    out = []
+    for base in bases:
+        if bases.count(base) == 1:
+            out.append(base)
+            continue
+        seen[base] = seen.get(base, 0) + 1
+        out.append(_numbered(base, seen[base]))
+    return out
+
+
+def _numbered(base: str, n: int) -> str:
+    """'unit' + 2 -> 'unit2'; 'conv1' + 2 -> 'conv1_2'."""
+    return f"{base}{'_' if base[-1:].isdigit() else ''}{n}"
+
+
+class _Expander:
+    """Expands items depth-first, appending a LayerCost per primitive layer to `out`."""
+
+    def __init__(self, spec: Spec, base: Mapping[str, Any]) -> None:
+        self.spec = spec
+        self.base = base  # what every block body sees: params and activation names
+        self.out: list[LayerCost] = []
+        self.stack: list[tuple[str, Loc]] = []
+
+    def sequence(self, items: Sequence[Item], x: Shape, prefix: str,
+                 scope: Mapping[str, Any]) -> Shape:
+        for item, name in zip(items, _names(items), strict=True):
+            x = self.item(item, x, prefix + name, scope)
+        return x
+
+    def item(self, item: Item, x: Shape, path: str, scope: Mapping[str, Any]) -> Shape:
+        local = {**scope, "C": x.c, "H": x.h, "W": x.w}
+        if isinstance(item, LayerItem):
+            return self.layer(item, x, path, local)
+        if isinstance(item, UseItem):
+            return self.use(item, x, path, local)
+        if isinstance(item, GroupItem):
+            return self.sequence(item.layers, x, path + ".", scope)
+        if isinstance(item, RepeatItem):
+            times = _integer(item.times, local, "times")
+            if times < 1:
+                raise SpecError(f"times must be at least 1, got {times}", item.times.loc, path)
+            for i in range(times):
+                rep, inner = _numbered(path, i + 1), {**scope, "i": i}
+                if len(item.layers) == 1:  # the body is the repetition: unit1, unit2, ...
+                    x = self.item(item.layers[0], x, rep, inner)
+                else:
+                    x = self.sequence(item.layers, x, rep + ".", inner)
+            return x
+        return self.parallel(item, x, path, scope)
+
+    def layer(self, item: LayerItem, x: Shape, path: str, scope: Mapping[str, Any]) -> Shape:
+        kind = KINDS[item.kind]
+        defaults = self.spec.defaults.get(item.kind, {})
+        values = {k: v for k, v in {**defaults, **item.args}.items() if k not in ("bn", "act")}
+        bn, act = item.bn or defaults.get("bn"), item.act or defaults.get("act")
+        for arg in kind.args.values():
+            if arg.required and arg.name not in values:
+                raise SpecError(f"'{item.kind}' needs '{arg.name}'", item.loc, path)
+        args = {name: _coerce(kind.args[name], v, scope) for name, v in values.items()}
+        y = self.emit(item.kind, [x], args, path, item.loc)
+        if bn is not None and _coerce(Arg("bn", "bool", False, False, False), bn, scope):
+            y = self.emit("bn", [y], {}, path + ".bn", bn.loc)
+        if act is not None:
+            name = _evaluate(act, scope)
+            if name not in activation_names():
+                raise SpecError(f"unknown activation {name!r}"
+                                f"{did_you_mean(str(name), activation_names())}", act.loc, path)
+            if name != "none":
+                y = self.emit(name, [y], {}, f"{path}.{name}", act.loc)
+        return y
+
+    def emit(self, kind: str, inputs: Sequence[Shape], args: Mapping[str, Any], path: str,
+             loc: Loc) -> Shape:
+        try:
+            layer = run_layer(kind, inputs, args, path, loc)
+        except ConvcostError as e:
+            raise self.traced(e) from None
+        self.out.append(layer)
+        return layer.out
+
+    def traced(self, e: ConvcostError) -> ConvcostError:
+        if self.stack and "in block" not in e.hint:
+            trace = "; ".join(f"in block '{name}' used at {loc}" for name, loc in
+                              reversed(self.stack))
+            e.hint = f"{e.hint}; {trace}" if e.hint else trace
+        return e
+
+    def use(self, item: UseItem, x: Shape, path: str, scope: Mapping[str, Any]) -> Shape:
+        block: Block = self.spec.blocks[item.block]
+        if any(name == item.block for name, _ in self.stack):
+            raise SpecError(f"block '{item.block}' uses itself", item.loc, path)
+        for key, v in item.args.items():
+            if key not in block.args:
+                raise SpecError(f"unknown argument '{key}' for block '{item.block}'"
+                                f"{did_you_mean(key, block.args)}", v.loc, path,
+                                hint="arguments: " + (", ".join(block.args) or "none"))
+        args: dict[str, Any] = {}
+        for key, default in block.args.items():
+            if key in item.args:
+                args[key] = _evaluate(item.args[key], scope)
+            elif default is None:
+                raise SpecError(f"block '{item.block}' needs '{key}'", item.loc, path)
+            else:
+                args[key] = _evaluate(default, {**scope, **args})
+        self.stack.append((item.block, item.loc))
+        try:
+            return self.sequence(block.layers, x, path + ".", {**self.base, **args})
+        finally:
+            self.stack.pop()
+
+    def parallel(self, item: ParallelItem, x: Shape, path: str,
+                 scope: Mapping[str, Any]) -> Shape:
+        outs = []
+        n = len(item.branches)
+        for b, branch in enumerate(item.branches):
+            prefix = f"{path}.b{b + 1}"
+            y = x
+            if item.split:
+                y = self.emit("split", [x], {"parts": n, "index": b}, prefix + ".split", item.loc)
+            outs.append(self.sequence(branch, y, prefix + ".", scope))
+        return self.emit(item.merge, outs, {}, f"{path}.{item.merge}", item.loc)
+
+
+def cost_dict(cost: Cost) -> dict[str, int]:
+    """The five counts as a plain dict (for JSON and CSV)."""
+    return {f: getattr(cost, f) for f in COST_FIELDS}

@@ -1,0 +1,82 @@
+"""Errors a user can cause. Each carries where it happened: file, line, column, layer path."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import IntEnum
+
+
+class ExitStatus(IntEnum):
+    """Process exit codes: 0 success, 2 every bad input (click's usage errors are 2 too)."""
+
+    OK = 0
+    BAD_INPUT = 2
+
+
+@dataclass(frozen=True, slots=True)
+class Loc:
+    """A place in a spec file; line and column are 1-based."""
+
+    file: str
+    line: int
+    col: int = 1
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}"
+
+
+class ConvcostError(Exception):
+    """Any error caused by bad input: the CLI prints `format()` and exits 2."""
+
+    def __init__(
+        self, message: str, loc: Loc | None = None, path: str = "", hint: str = ""
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.loc = loc
+        self.path = path
+        self.hint = hint
+
+    def located(self, loc: Loc | None, path: str = "") -> ConvcostError:
+        """Fill in location and layer path if not known yet (innermost wins)."""
+        if self.loc is None:
+            self.loc = loc
+        if not self.path:
+            self.path = path
+        return self
+
+    def format(self, source: str | None = None) -> str:
+        """`file:line:col: path: message`, then the source line with a caret, then the hint."""
+        head = f"{self.loc}: " if self.loc else ""
+        where = f"{self.path}: " if self.path else ""
+        lines = [f"{head}{where}{self.message}"]
+        if self.loc and source is not None:
+            text = source.splitlines()
+            if 0 < self.loc.line <= len(text):
+                code = text[self.loc.line - 1].replace("\t", " ")
+                lines.append(f"  {self.loc.line:>4} | {code}")
+                lines.append(f"       | {' ' * (self.loc.col - 1)}^")
+        if self.hint:
+            lines.append(f"  hint: {self.hint}")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.format()
+
+
+class SpecError(ConvcostError):
+    """The spec text is malformed: YAML syntax, unknown keys, bad expressions, missing args."""
+
+
+class ShapeError(ConvcostError):
+    """A layer cannot be applied to its input: sizes, groups, mismatched merges."""
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """A ' (did you mean 'x'?)' suffix from the closest choices, or ''."""
+    close = difflib.get_close_matches(word, list(choices), n=3, cutoff=0.6)
+    if not close:
+        return ""
+    return " (did you mean " + " or ".join(repr(c) for c in close) + "?)"

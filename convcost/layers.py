@@ -1,0 +1,400 @@
+"""The layer kinds: one registered pure function per kind, `(input Shape, args) -> Result`.
+
+Each function's docstring is its formula. Conventions, the same for every kind:
+
+- macs: multiply-accumulates of convolution and fully-connected layers only (the papers'
+  "mult-adds", ShuffleNet's "FLOPs"); every other kind has 0 MACs.
+- flops: every arithmetic operation: 2 per MAC, 1 per bias add, and the per-element
+  constants below for batch norm, activations, pooling and element-wise merges.
+- params: every learnable number as a framework counts it: weights, biases, batch-norm
+  gamma and beta (running statistics are buffers, not parameters).
+- activations: elements the layer writes (its output). Views (flatten, split, identity,
+  dropout at inference) write nothing.
+- mem_access: elements read plus written, ShuffleNet V2's memory access cost (Ma et al.
+  2018, Sec. 2): inputs read + weights read + outputs written. Views move nothing.
+
+All counts are per sample and exact Python ints.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, fields
+from typing import Any, NamedTuple
+
+from convcost.errors import ShapeError
+from convcost.shapes import Shape, out_size
+
+Pair = int | tuple[int, int]
+"""A size given once for both axes, or as [height, width]."""
+
+BN_FLOPS = 2
+"""Batch norm at inference: one multiply and one add per element (scale and shift)."""
+ACT_FLOPS = {"relu": 1, "relu6": 2, "sigmoid": 3, "hsigmoid": 4, "swish": 4, "hswish": 5}
+"""Activation FLOPs per element, counting exp as one FLOP: relu max(0,x); relu6 max, min;
+sigmoid exp, add, divide; hsigmoid relu6(x+3)/6: add, max, min, multiply; swish x*sigmoid(x);
+hswish x*hsigmoid(x)."""
+
+CATEGORIES = ("standard", "depthwise", "pointwise", "group", "fc", "other")
+"""What the papers break costs down by (MobileNet v1 Table 2): standard conv (k > 1, one
+group), depthwise conv (one group per input channel), pointwise conv (1x1, one group), group
+conv (any other group count), fully connected, and everything else."""
+
+
+@dataclass(frozen=True, slots=True)
+class Cost:
+    """The five counts of a layer or a network; additive."""
+
+    macs: int = 0
+    flops: int = 0
+    params: int = 0
+    activations: int = 0
+    mem_access: int = 0
+
+    def __add__(self, other: Cost) -> Cost:
+        return Cost(*(getattr(self, f) + getattr(other, f) for f in COST_FIELDS))
+
+
+COST_FIELDS = tuple(f.name for f in fields(Cost))
+
+
+class Result(NamedTuple):
+    """What a layer kind returns: its output shape, its cost, its category."""
+
+    out: Shape
+    cost: Cost
+    category: str = "other"
+
+
+@dataclass(frozen=True, slots=True)
+class Arg:
+    """One argument of a layer kind, read from the function's signature."""
+
+    name: str
+    type: str  # "int", "pair" or "bool"
+    default: Any
+    required: bool
+    optional: bool  # None is allowed (and means "the kind decides")
+
+
+@dataclass(frozen=True, slots=True)
+class Kind:
+    """A registered layer kind."""
+
+    name: str
+    fn: Callable[..., Result]
+    args: dict[str, Arg]
+    variadic: bool  # takes any number (>= 2) of inputs: add, mul, concat
+
+    @property
+    def summary(self) -> str:
+        """First line of the formula docstring."""
+        return (self.fn.__doc__ or "").strip().splitlines()[0]
+
+    def apply(self, inputs: Sequence[Shape], args: dict[str, Any]) -> Result:
+        """Run the formula on the input shapes with evaluated, type-checked args."""
+        if self.variadic:
+            return self.fn(tuple(inputs), **args)
+        (x,) = inputs
+        return self.fn(x, **args)
+
+
+KINDS: dict[str, Kind] = {}
+
+_TYPES = {"int": "int", "bool": "bool", "Pair": "pair"}
+
+
+def register(*names: str, variadic: bool = False) -> Callable[[Callable[..., Result]], Any]:
+    """Register a formula under one or more kind names; registering a name twice is a bug."""
+
+    def deco(fn: Callable[..., Result]) -> Callable[..., Result]:
+        args = {}
+        for p in inspect.signature(fn).parameters.values():
+            if p.kind is not inspect.Parameter.KEYWORD_ONLY:
+                continue
+            annotation = str(p.annotation)
+            optional = annotation.endswith(" | None")
+            base = annotation.removesuffix(" | None")
+            required = p.default is inspect.Parameter.empty
+            args[p.name] = Arg(p.name, _TYPES[base], None if required else p.default,
+                               required, optional)
+        for name in names:
+            if name in KINDS:
+                raise RuntimeError(f"layer kind {name!r} registered twice")
+            KINDS[name] = Kind(name, fn, args, variadic)
+        return fn
+
+    return deco
+
+
+def require(ok: bool, message: str) -> None:
+    """Raise ShapeError(message) unless `ok`; the caller adds file, line and layer path."""
+    if not ok:
+        raise ShapeError(message)
+
+
+def _pair(v: Pair) -> tuple[int, int]:
+    return (v, v) if isinstance(v, int) else v
+
+
+def _at_least(minimum: int, **values: Pair | None) -> None:
+    for name, v in values.items():
+        if v is not None:
+            for n in _pair(v):
+                require(n >= minimum, f"{name} must be at least {minimum}, got {n}")
+
+
+def _window(
+    x: Shape, k: Pair, stride: Pair, pad: Pair, dilation: Pair, ceil: bool = False
+) -> Shape:
+    """Spatial output of a sliding window, per axis: see shapes.out_size."""
+    (kh, kw), (sh, sw), (ph, pw), (dh, dw) = _pair(k), _pair(stride), _pair(pad), _pair(dilation)
+    return Shape(x.c, out_size(x.h, kh, sh, ph, dh, ceil), out_size(x.w, kw, sw, pw, dw, ceil))
+
+
+def _same(k: Pair, dilation: Pair) -> tuple[int, int]:
+    """'Same' padding for odd kernels: dilation * (k - 1) // 2 per axis."""
+    (kh, kw), (dh, dw) = _pair(k), _pair(dilation)
+    return dh * (kh - 1) // 2, dw * (kw - 1) // 2
+
+
+@register("conv")
+def conv(
+    x: Shape,
+    *,
+    out: int,
+    k: Pair = 1,
+    stride: Pair = 1,
+    pad: Pair | None = None,
+    dilation: Pair = 1,
+    groups: int = 1,
+    bias: bool = False,
+) -> Result:
+    """Convolution: standard, pointwise (k=1), group (groups=g) or depthwise (groups=C_in).
+
+    weights    = k_h * k_w * (C_in / groups) * C_out
+    MACs       = weights * H_out * W_out
+    params     = weights (+ C_out with bias)
+    FLOPs      = 2 * MACs (+ C_out * H_out * W_out bias adds)
+    mem_access = C_in*H*W + params + C_out*H_out*W_out
+    Padding defaults to 'same' for odd kernels: dilation * (k - 1) / 2.
+    """
+    _at_least(1, out=out, k=k, stride=stride, dilation=dilation, groups=groups)
+    _at_least(0, pad=pad)
+    require(x.c % groups == 0, f"groups ({groups}) must divide input channels ({x.c})")
+    require(out % groups == 0, f"groups ({groups}) must divide output channels ({out})")
+    y = _window(x, k, stride, _same(k, dilation) if pad is None else pad, dilation)
+    y = Shape(out, y.h, y.w)
+    kh, kw = _pair(k)
+    weights = kh * kw * (x.c // groups) * out
+    macs = weights * y.h * y.w
+    params = weights + (out if bias else 0)
+    flops = 2 * macs + (y.numel if bias else 0)
+    if groups == 1:
+        category = "pointwise" if (kh, kw) == (1, 1) else "standard"
+    else:
+        category = "depthwise" if groups == x.c else "group"
+    return Result(y, Cost(macs, flops, params, y.numel, x.numel + params + y.numel), category)
+
+
+@register("dwconv")
+def dwconv(
+    x: Shape,
+    *,
+    k: Pair = 3,
+    stride: Pair = 1,
+    pad: Pair | None = None,
+    dilation: Pair = 1,
+    mult: int = 1,
+    bias: bool = False,
+) -> Result:
+    """Depthwise convolution: conv with groups = C_in and C_out = mult * C_in.
+
+    MACs = k_h * k_w * mult * C_in * H_out * W_out (MobileNet v1 Eq. 3); see conv.
+    """
+    _at_least(1, mult=mult)
+    return conv(x, out=x.c * mult, k=k, stride=stride, pad=pad, dilation=dilation,
+                groups=x.c, bias=bias)
+
+
+@register("fc", "linear")
+def fc(x: Shape, *, out: int, bias: bool = True) -> Result:
+    """Fully connected layer on the flattened input (N = C*H*W inputs).
+
+    MACs = N * out; params = N * out (+ out with bias); FLOPs = 2 * MACs (+ out)
+    mem_access = N + params + out
+    """
+    _at_least(1, out=out)
+    n = x.numel
+    params = n * out + (out if bias else 0)
+    flops = 2 * n * out + (out if bias else 0)
+    return Result(Shape(out), Cost(n * out, flops, params, out, n + params + out), "fc")
+
+
+@register("bn")
+def bn(x: Shape) -> Result:
+    """Batch normalization (inference: y = x * scale + shift per channel).
+
+    params = 2 * C (gamma, beta); FLOPs = 2 * C*H*W; mem_access = 2 * C*H*W + 2 * C
+    """
+    return Result(x, Cost(0, BN_FLOPS * x.numel, 2 * x.c, x.numel, 2 * x.numel + 2 * x.c))
+
+
+def _activation(name: str, per_element: int) -> Callable[[Shape], Result]:
+    def activation(x: Shape) -> Result:
+        return Result(x, Cost(0, per_element * x.numel, 0, x.numel, 2 * x.numel))
+
+    activation.__doc__ = (
+        f"{name} activation, element-wise.\n\n"
+        f"    FLOPs = {per_element} * C*H*W; mem_access = 2 * C*H*W (read, write)\n"
+    )
+    return activation
+
+
+for _name, _per_element in ACT_FLOPS.items():
+    register(_name)(_activation(_name, _per_element))
+
+
+def _pool(y: Shape, x: Shape, per_output: int) -> Result:
+    return Result(y, Cost(0, per_output * y.numel, 0, y.numel, x.numel + y.numel))
+
+
+@register("maxpool")
+def maxpool(
+    x: Shape,
+    *,
+    k: Pair,
+    stride: Pair | None = None,
+    pad: Pair = 0,
+    dilation: Pair = 1,
+    ceil: bool = False,
+) -> Result:
+    """Max pooling; stride defaults to k; `ceil` is PyTorch's ceil_mode.
+
+    FLOPs = (k_h * k_w - 1) comparisons per output element; mem_access = in + out.
+    NB: windows clipped by padding or ceil mode are counted as full windows.
+    """
+    _at_least(1, k=k, stride=stride, dilation=dilation)
+    _at_least(0, pad=pad)
+    y = _window(x, k, k if stride is None else stride, pad, dilation, ceil)
+    kh, kw = _pair(k)
+    return _pool(y, x, kh * kw - 1)
+
+
+@register("avgpool")
+def avgpool(
+    x: Shape, *, k: Pair, stride: Pair | None = None, pad: Pair = 0, ceil: bool = False
+) -> Result:
+    """Average pooling; stride defaults to k; `ceil` is PyTorch's ceil_mode.
+
+    FLOPs = k_h * k_w per output element (k*k - 1 adds and one divide); mem_access = in + out.
+    NB: windows clipped by padding or ceil mode are counted as full windows.
+    """
+    _at_least(1, k=k, stride=stride)
+    _at_least(0, pad=pad)
+    y = _window(x, k, k if stride is None else stride, pad, 1, ceil)
+    kh, kw = _pair(k)
+    return _pool(y, x, kh * kw)
+
+
+def _bins(size: int, n: int) -> int:
+    """Total length of PyTorch's adaptive-pool bins [floor(i*size/n), ceil((i+1)*size/n))."""
+    return sum(-(-(i + 1) * size // n) - i * size // n for i in range(n))
+
+
+@register("adaptive_avgpool")
+def adaptive_avgpool(x: Shape, *, size: Pair) -> Result:
+    """Adaptive average pooling to a fixed size (PyTorch's AdaptiveAvgPool2d).
+
+    FLOPs = sum of all bin areas * C (each input of a bin is added, one divide per output)
+    mem_access = in + out
+    """
+    _at_least(1, size=size)
+    sh, sw = _pair(size)
+    y = Shape(x.c, sh, sw)
+    flops = _bins(x.h, sh) * _bins(x.w, sw) * x.c
+    return Result(y, Cost(0, flops, 0, y.numel, x.numel + y.numel))
+
+
+@register("gap")
+def gap(x: Shape) -> Result:
+    """Global average pooling to C x 1 x 1: adaptive_avgpool with size 1.
+
+    FLOPs = C*H*W; mem_access = C*H*W + C
+    """
+    return adaptive_avgpool(x, size=1)
+
+
+def _elementwise(xs: tuple[Shape, ...], y: Shape) -> Result:
+    flops = (len(xs) - 1) * y.numel
+    return Result(y, Cost(0, flops, 0, y.numel, sum(x.numel for x in xs) + y.numel))
+
+
+@register("add", variadic=True)
+def add(xs: tuple[Shape, ...]) -> Result:
+    """Element-wise sum of n equal shapes (residual shortcuts).
+
+    FLOPs = (n - 1) * C*H*W; mem_access = n * C*H*W read + C*H*W written
+    """
+    require(len(set(xs)) == 1, "add needs equal shapes, got " + " + ".join(map(str, xs)))
+    return _elementwise(xs, xs[0])
+
+
+@register("mul", variadic=True)
+def mul(xs: tuple[Shape, ...]) -> Result:
+    """Element-wise product, broadcasting 1x1 maps over H x W (squeeze-and-excitation).
+
+    FLOPs = (n - 1) * C*H*W of the output; mem_access = inputs read + output written
+    """
+    h, w = max(x.h for x in xs), max(x.w for x in xs)
+    ok = len({x.c for x in xs}) == 1 and all(x.h in (1, h) and x.w in (1, w) for x in xs)
+    require(ok, "mul needs equal channels and sizes equal or 1, got " + " * ".join(map(str, xs)))
+    return _elementwise(xs, Shape(xs[0].c, h, w))
+
+
+@register("concat", variadic=True)
+def concat(xs: tuple[Shape, ...]) -> Result:
+    """Concatenation along channels (equal H and W).
+
+    FLOPs = 0; mem_access = inputs read + output written (a copy)
+    """
+    ok = len({(x.h, x.w) for x in xs}) == 1
+    require(ok, "concat needs equal H and W, got " + ", ".join(map(str, xs)))
+    y = Shape(sum(x.c for x in xs), xs[0].h, xs[0].w)
+    return Result(y, Cost(0, 0, 0, y.numel, 2 * y.numel))
+
+
+@register("split")
+def split(x: Shape, *, parts: int, index: int) -> Result:
+    """Channel split into `parts` equal chunks, taking chunk `index` (ShuffleNet V2).
+
+    A view: all counts 0.
+    """
+    _at_least(1, parts=parts)
+    require(0 <= index < parts, f"index {index} out of range for {parts} parts")
+    require(x.c % parts == 0, f"{x.c} channels cannot be split into {parts} equal parts")
+    return Result(Shape(x.c // parts, x.h, x.w), Cost())
+
+
+@register("shuffle", "channel_shuffle")
+def shuffle(x: Shape, *, groups: int) -> Result:
+    """Channel shuffle (ShuffleNet v1, Sec. 3.1): a permutation of channels.
+
+    FLOPs = 0; mem_access = 2 * C*H*W (every element read and written)
+    """
+    _at_least(1, groups=groups)
+    require(x.c % groups == 0, f"groups ({groups}) must divide channels ({x.c})")
+    return Result(x, Cost(0, 0, 0, x.numel, 2 * x.numel))
+
+
+@register("flatten")
+def flatten(x: Shape) -> Result:
+    """Flatten C x H x W to C*H*W x 1 x 1. A view: all counts 0."""
+    return Result(Shape(x.numel), Cost())
+
+
+@register("identity", "dropout")
+def identity(x: Shape) -> Result:
+    """Identity (also dropout, which is the identity at inference). All counts 0."""
+    return Result(x, Cost())

@@ -1,0 +1,393 @@
+"""YAML spec text -> a validated spec tree in which every item and value keeps its location.
+
+The YAML node graph from `yaml.compose` is walked by hand so that every value keeps its
+file, line and column, duplicate keys and aliases are refused, and scalars stay raw for the
+expression language. Nothing here knows a formula: layer kinds are looked up in the registry
+only for their argument names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from convcost.errors import Loc, SpecError, did_you_mean
+from convcost.layers import ACT_FLOPS, KINDS
+
+Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+SUGAR_KINDS = ("conv", "dwconv", "fc", "linear")
+"""Kinds that take `bn: true` and `act: NAME` to append a batch norm and an activation."""
+ACTIVATIONS = (*ACT_FLOPS, "none")
+MERGES = ("add", "mul", "concat")
+CONTROL = ("repeat", "group", "parallel", "residual")
+TOP_KEYS = ("convcost", "name", "title", "source", "reference", "doc", "aliases", "paper",
+            "params", "input", "defaults", "blocks", "layers")
+
+
+@dataclass(frozen=True, slots=True)
+class Value:
+    """A raw spec value (number, bool, None, expression string, or list of Values) and where."""
+
+    raw: Any
+    loc: Loc
+
+
+@dataclass(frozen=True, slots=True)
+class LayerItem:
+    """One layer of a registered kind; `bn`/`act` append a batch norm and an activation."""
+
+    kind: str
+    args: dict[str, Value]
+    name: str | None
+    loc: Loc
+    bn: Value | None = None
+    act: Value | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UseItem:
+    """A use of a reusable block with arguments."""
+
+    block: str
+    args: dict[str, Value]
+    name: str | None
+    loc: Loc
+
+
+@dataclass(frozen=True, slots=True)
+class RepeatItem:
+    """`layers` repeated `times` times; `i` is the 0-based repetition inside."""
+
+    times: Value
+    layers: tuple[Item, ...]
+    name: str | None
+    loc: Loc
+
+
+@dataclass(frozen=True, slots=True)
+class GroupItem:
+    """A named group of layers (a stage): only adds a path segment."""
+
+    layers: tuple[Item, ...]
+    name: str | None
+    loc: Loc
+
+
+@dataclass(frozen=True, slots=True)
+class ParallelItem:
+    """Branches applied to the same input (or to equal channel splits), then merged."""
+
+    branches: tuple[tuple[Item, ...], ...]
+    merge: str
+    split: bool
+    name: str | None
+    loc: Loc
+    default_name: str = "parallel"
+
+
+Item = LayerItem | UseItem | RepeatItem | GroupItem | ParallelItem
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """A reusable block: declared args (None = required) and a body."""
+
+    name: str
+    args: dict[str, Value | None]
+    layers: tuple[Item, ...]
+    loc: Loc
+
+
+@dataclass(frozen=True, slots=True)
+class Spec:
+    """A parsed, statically validated network spec."""
+
+    name: str
+    file: str
+    text: str
+    params: dict[str, Value]
+    input: dict[str, Value]
+    layers: tuple[Item, ...]
+    blocks: dict[str, Block] = field(default_factory=dict)
+    defaults: dict[str, dict[str, Value]] = field(default_factory=dict)
+    title: str = ""
+    source: str = ""
+    reference: str = ""
+    doc: str = ""
+    aliases: tuple[str, ...] = ()
+    paper: dict[str, str] = field(default_factory=dict)
+
+
+def load_spec(text: str, file: str) -> Spec:
+    """Parse spec `text` (read from `file`, used in messages) into a validated Spec."""
+    try:
+        root = yaml.compose(text, Loader=Loader)
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        loc = Loc(file, mark.line + 1, mark.column + 1) if mark else None
+        raise SpecError(f"YAML syntax error: {e.problem or e.context}", loc,
+                        hint=_flow_hint(text, mark)) from None
+    except yaml.YAMLError as e:
+        raise SpecError(f"cannot read YAML: {e}", Loc(file, 1)) from None
+    return _Parser(file, text).spec(root)
+
+
+def _flow_hint(text: str, mark: Any) -> str:
+    """Hint for the classic trap: `{out: max(8, c)}` ends the plain scalar at ','."""
+    if mark is None:
+        return ""
+    lines = text.splitlines()
+    line = lines[mark.line] if mark.line < len(lines) else ""
+    if "{" in line and "(" in line:
+        return ("inside { } a plain value ends at , [ ] { }: quote expressions there, "
+                'e.g. out: "max(8, C // 4)"')
+    return ""
+
+
+class _Parser:
+    def __init__(self, file: str, text: str) -> None:
+        self.file = file
+        self.text = text
+        self.seen: set[int] = set()
+        self.constructor = yaml.constructor.SafeConstructor()
+        self.block_names: set[str] = set()
+
+    def loc(self, node: yaml.Node) -> Loc:
+        return Loc(self.file, node.start_mark.line + 1, node.start_mark.column + 1)
+
+    def fail(self, node: yaml.Node, message: str, hint: str = "") -> SpecError:
+        return SpecError(message, self.loc(node), hint=hint)
+
+    # -- generic node helpers -------------------------------------------------------------
+
+    def visit(self, node: yaml.Node) -> None:
+        if id(node) in self.seen:
+            raise self.fail(node, "YAML aliases (*name) are not supported in specs")
+        self.seen.add(id(node))
+
+    def mapping(self, node: yaml.Node, what: str) -> dict[str, tuple[yaml.Node, yaml.Node]]:
+        """Mapping node -> {key: (key node, value node)}, refusing duplicates and odd keys."""
+        self.visit(node)
+        if not isinstance(node, yaml.MappingNode):
+            raise self.fail(node, f"{what} must be a mapping (key: value)")
+        out: dict[str, tuple[yaml.Node, yaml.Node]] = {}
+        for k, v in node.value:
+            self.visit(k)
+            if not isinstance(k, yaml.ScalarNode):
+                raise self.fail(k, f"keys in {what} must be plain names")
+            key = str(self.constructor.construct_object(k))
+            if key in out:
+                first = self.loc(out[key][0])
+                raise self.fail(k, f"duplicate key '{key}' in {what} (first at line {first.line})")
+            out[key] = (k, v)
+        return out
+
+    def sequence(self, node: yaml.Node, what: str) -> list[yaml.Node]:
+        self.visit(node)
+        if not isinstance(node, yaml.SequenceNode):
+            raise self.fail(node, f"{what} must be a list")
+        return list(node.value)
+
+    def string(self, node: yaml.Node, what: str) -> str:
+        self.visit(node)
+        if not isinstance(node, yaml.ScalarNode) or node.tag != "tag:yaml.org,2002:str":
+            raise self.fail(node, f"{what} must be a text")
+        return str(node.value)
+
+    def value(self, node: yaml.Node) -> Value:
+        """A scalar (kept raw: strings are expressions) or a list of scalars."""
+        self.visit(node)
+        if isinstance(node, yaml.SequenceNode):
+            return Value([self.value(n) for n in node.value], self.loc(node))
+        if isinstance(node, yaml.MappingNode):
+            raise self.fail(node, "expected a number or an expression, not a mapping")
+        return Value(self.constructor.construct_object(node), self.loc(node))
+
+    def table(self, node: yaml.Node) -> Value:
+        """A param value: a scalar, or a lookup table (mapping or list) of plain values."""
+        if isinstance(node, yaml.MappingNode):
+            self.visit(node)
+            return Value(self.constructor.construct_object(node, deep=True), self.loc(node))
+        if isinstance(node, yaml.SequenceNode):
+            self.visit(node)
+            return Value(self.constructor.construct_object(node, deep=True), self.loc(node))
+        return self.value(node)
+
+    def check_keys(self, m: Mapping[str, tuple[yaml.Node, yaml.Node]], allowed: Any,
+                   what: str) -> None:
+        for key, (k, _) in m.items():
+            if key not in allowed:
+                raise self.fail(k, f"unknown key '{key}' in {what}{did_you_mean(key, allowed)}",
+                                hint="allowed: " + ", ".join(allowed))
+
+    def require_keys(self, node: yaml.Node, m: Mapping[str, Any], keys: Any, what: str) -> None:
+        for key in keys:
+            if key not in m:
+                raise self.fail(node, f"{what} needs '{key}'")
+
+    # -- the spec ---------------------------------------------------------------------------
+
+    def spec(self, root: yaml.Node | None) -> Spec:
+        if root is None:
+            raise SpecError("the spec is empty", Loc(self.file, 1),
+                            hint="a spec needs at least name, input and layers")
+        top = self.mapping(root, "the spec")
+        self.check_keys(top, TOP_KEYS, "the spec")
+        self.require_keys(root, top, ("name", "input", "layers"), "the spec")
+        if "convcost" in top:
+            version = self.value(top["convcost"][1])
+            if version.raw != 1:
+                raise SpecError(f"unsupported spec version {version.raw!r} (this convcost reads 1)",
+                                version.loc)
+        text = {k: self.string(top[k][1], k) if k in top else ""
+                for k in ("name", "title", "source", "reference", "doc")}
+        params = {}
+        if "params" in top:
+            for key, (_, v) in self.mapping(top["params"][1], "params").items():
+                params[key] = self.table(v)
+        inp_node = top["input"][1]
+        inp = {k: self.value(v) for k, (_, v) in self.mapping(inp_node, "input").items()}
+        self.check_keys(self.mapping_keys(inp_node), ("c", "h", "w"), "input")
+        self.require_keys(inp_node, inp, ("c", "h", "w"), "input")
+        blocks_nodes = self.mapping(top["blocks"][1], "blocks") if "blocks" in top else {}
+        self.block_names = set(blocks_nodes)
+        for name, (k, _) in blocks_nodes.items():
+            if name in KINDS or name in CONTROL:
+                raise self.fail(k, f"block name '{name}' is already a layer kind")
+        defaults = self.defaults(top["defaults"][1]) if "defaults" in top else {}
+        blocks = {name: self.block(name, k, v) for name, (k, v) in blocks_nodes.items()}
+        aliases = ()
+        if "aliases" in top:
+            aliases = tuple(self.string(n, "an alias")
+                            for n in self.sequence(top["aliases"][1], "aliases"))
+        paper = {}
+        if "paper" in top:
+            paper = {k: str(self.value(v).raw)
+                     for k, (_, v) in self.mapping(top["paper"][1], "paper").items()}
+        layers = self.items(top["layers"][1], "layers")
+        return Spec(name=text["name"], file=self.file, text=self.text, params=params, input=inp,
+                    layers=layers, blocks=blocks, defaults=defaults, title=text["title"],
+                    source=text["source"], reference=text["reference"], doc=text["doc"],
+                    aliases=aliases, paper=paper)
+
+    def mapping_keys(self, node: yaml.Node) -> dict[str, tuple[yaml.Node, yaml.Node]]:
+        """Keys of an already visited mapping node (for key checks after reading values)."""
+        return {str(k.value): (k, v) for k, v in node.value}
+
+    def defaults(self, node: yaml.Node) -> dict[str, dict[str, Value]]:
+        out = {}
+        for kind, (k, v) in self.mapping(node, "defaults").items():
+            if kind not in KINDS:
+                raise self.fail(k, f"unknown layer kind '{kind}' in defaults"
+                                f"{did_you_mean(kind, KINDS)}")
+            args = {key: self.value(vn) for key, (_, vn) in self.mapping(v, f"defaults.{kind}").items()}
+            self.check_args(kind, self.mapping_keys(v), args)
+            out[kind] = args
+        return out
+
+    def block(self, name: str, key: yaml.Node, node: yaml.Node) -> Block:
+        m = self.mapping(node, f"block '{name}'")
+        self.check_keys(m, ("args", "layers", "doc"), f"block '{name}'")
+        self.require_keys(key, m, ("layers",), f"block '{name}'")
+        args: dict[str, Value | None] = {}
+        if "args" in m:
+            for arg, (ak, av) in self.mapping(m["args"][1], f"args of block '{name}'").items():
+                if arg in ("name", "C", "H", "W", "i"):
+                    raise self.fail(ak, f"'{arg}' is reserved and cannot be a block argument")
+                v = self.value(av)
+                args[arg] = None if v.raw == "required" else v
+        if "doc" in m:
+            self.string(m["doc"][1], "doc")
+        return Block(name, args, self.items(m["layers"][1], f"layers of block '{name}'"),
+                     self.loc(key))
+
+    def items(self, node: yaml.Node, what: str) -> tuple[Item, ...]:
+        if isinstance(node, yaml.ScalarNode) and node.value in ("", "~", "null"):
+            raise self.fail(node, f"{what} is empty")
+        return tuple(self.item(n) for n in self.sequence(node, what))
+
+    def item(self, node: yaml.Node) -> Item:
+        loc = self.loc(node)
+        if isinstance(node, yaml.ScalarNode):
+            self.visit(node)
+            key, body = str(node.value), None
+            key_node = node
+        else:
+            m = self.mapping(node, "a layer")
+            if len(m) != 1:
+                raise self.fail(node, "a layer is one 'kind: {args}' pair, got keys "
+                                + ", ".join(m), hint="indent arguments under the kind")
+            ((key, (key_node, body)),) = m.items()
+        if body is not None and isinstance(body, yaml.ScalarNode) and body.value in ("", "~", "null"):
+            body = None
+        fields = self.mapping(body, f"'{key}'") if body is not None else {}
+        name = self.string(fields.pop("name")[1], "name") if "name" in fields else None
+        if key in CONTROL:
+            return self.control(key, key_node, fields, name, loc)
+        if key in self.block_names:
+            args = {k: self.value(v) for k, (_, v) in fields.items()}
+            return UseItem(key, args, name, loc)
+        if key not in KINDS:
+            choices = [*KINDS, *self.block_names, *CONTROL]
+            raise self.fail(key_node, f"unknown layer kind '{key}'{did_you_mean(key, choices)}")
+        args = {k: self.value(v) for k, (_, v) in fields.items()}
+        sugar = {s: args.pop(s) for s in ("bn", "act") if s in args and key in SUGAR_KINDS}
+        self.check_args(key, fields, args)
+        return LayerItem(key, args, name, loc, sugar.get("bn"), sugar.get("act"))
+
+    def check_args(self, kind: str, fields: Mapping[str, tuple[yaml.Node, yaml.Node]],
+                   args: Mapping[str, Value]) -> None:
+        allowed = [*KINDS[kind].args, *(("bn", "act") if kind in SUGAR_KINDS else ())]
+        for key in args:
+            if key not in allowed:
+                hint = ("arguments of " + kind + ": " + ", ".join(allowed)) if allowed \
+                    else f"'{kind}' takes no arguments"
+                raise self.fail(fields[key][0], f"unknown argument '{key}' for '{kind}'"
+                                f"{did_you_mean(key, allowed)}", hint=hint)
+
+    def control(self, key: str, key_node: yaml.Node,
+                fields: dict[str, tuple[yaml.Node, yaml.Node]], name: str | None,
+                loc: Loc) -> Item:
+        allowed = {"repeat": ("times", "layers"), "group": ("layers",),
+                   "parallel": ("branches", "merge", "split"),
+                   "residual": ("layers", "shortcut")}[key]
+        self.check_keys(fields, (*allowed, "name"), f"'{key}'")
+        required = {"repeat": ("times", "layers"), "group": ("layers",),
+                    "parallel": ("branches", "merge"), "residual": ("layers",)}[key]
+        self.require_keys(key_node, fields, required, f"'{key}'")
+        if key == "repeat":
+            return RepeatItem(self.value(fields["times"][1]),
+                              self.items(fields["layers"][1], "layers of 'repeat'"), name, loc)
+        if key == "group":
+            return GroupItem(self.items(fields["layers"][1], "layers of 'group'"), name, loc)
+        if key == "residual":
+            shortcut = self.branch(fields["shortcut"][1]) if "shortcut" in fields else ()
+            body = self.items(fields["layers"][1], "layers of 'residual'")
+            return ParallelItem((shortcut, body), "add", False, name, loc, "residual")
+        merge = self.string(fields["merge"][1], "merge")
+        if merge not in MERGES:
+            raise self.fail(fields["merge"][1], f"merge must be one of {', '.join(MERGES)}, "
+                            f"got '{merge}'{did_you_mean(merge, MERGES)}")
+        split = False
+        if "split" in fields:
+            split_value = self.value(fields["split"][1])
+            if not isinstance(split_value.raw, bool):
+                raise SpecError("split must be true or false", split_value.loc)
+            split = split_value.raw
+        branches = tuple(self.branch(b) for b in self.sequence(fields["branches"][1], "branches"))
+        if len(branches) < 2:
+            raise self.fail(fields["branches"][1], "parallel needs at least two branches")
+        return ParallelItem(branches, merge, split, name, loc)
+
+    def branch(self, node: yaml.Node) -> tuple[Item, ...]:
+        """A branch: a list of items; `[]` is the identity."""
+        return tuple(self.item(n) for n in self.sequence(node, "a branch"))
+
+
+def activation_names() -> dict[str, str]:
+    """Activation names usable as values in expressions (`act: relu`, `act: act`)."""
+    return {a: a for a in ACTIVATIONS}

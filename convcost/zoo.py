@@ -1,0 +1,71 @@
+"""Built-in networks: the specs shipped inside the package, found by name or alias."""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+from importlib.abc import Traversable
+from pathlib import Path
+
+from convcost.errors import SpecError, did_you_mean
+from convcost.spec import Spec, load_spec
+
+
+def specs_dir() -> Traversable:
+    """The wheel ships the top-level specs/ as convcost/specs (see pyproject.toml)."""
+    packaged = resources.files("convcost") / "specs"
+    if packaged.is_dir():
+        return packaged
+    # A source checkout or an editable install: the top-level folder itself.
+    return Path(__file__).resolve().parent.parent / "specs"
+
+
+def builtin_names() -> list[str]:
+    """Names of the built-in networks, sorted."""
+    return sorted(p.name[:-5] for p in specs_dir().iterdir() if p.name.endswith(".yaml"))
+
+
+@cache
+def builtin(name: str) -> Spec:
+    """Parse a built-in spec by its exact name."""
+    text = (specs_dir() / f"{name}.yaml").read_text(encoding="utf-8")
+    return load_spec(text, f"specs/{name}.yaml")
+
+
+def aliases() -> dict[str, str]:
+    """alias -> network name, from each built-in spec's `aliases:`."""
+    return {alias: name for name in builtin_names() for alias in builtin(name).aliases}
+
+
+def is_path(arg: str) -> bool:
+    """A spec argument is a file path if it looks like one or exists; otherwise a name."""
+    return arg.endswith((".yaml", ".yml")) or "/" in arg or "\\" in arg or Path(arg).is_file()
+
+
+def read_spec_file(path: str) -> Spec:
+    """Read and parse a spec file; unreadable files are a SpecError naming the file."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SpecError(f"cannot read {path}: no such file") from None
+    except IsADirectoryError:
+        raise SpecError(f"cannot read {path}: it is a directory, not a spec file") from None
+    except UnicodeDecodeError as e:
+        raise SpecError(f"cannot read {path}: not UTF-8 text (byte {e.start})") from None
+    except OSError as e:
+        raise SpecError(f"cannot read {path}: {e.strerror}") from None
+    return load_spec(text, path)
+
+
+def load(arg: str) -> Spec:
+    """A spec from a file path, a built-in name or an alias."""
+    if is_path(arg):
+        return read_spec_file(arg)
+    names = builtin_names()
+    if arg in names:
+        return builtin(arg)
+    table = aliases()
+    if arg in table:
+        return builtin(table[arg])
+    raise SpecError(f"unknown network '{arg}'{did_you_mean(arg, [*names, *table])}",
+                    hint="`convcost list` shows the built-in networks; or give a path to a .yaml")
