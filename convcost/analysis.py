@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
 from convcost import expr
 from convcost.errors import ConvcostError, Loc, ShapeError, SpecError, did_you_mean
-from convcost.layers import CATEGORIES, COST_FIELDS, KINDS, Arg, Cost
+from convcost.layers import CATEGORIES, COST_FIELDS, KINDS, Arg, Cost, separable_ratio
 from convcost.shapes import Shape
 from convcost.spec import (
     Block,
@@ -127,6 +128,70 @@ def run_layer(kind: str, inputs: Sequence[Shape], args: Mapping[str, Any], path:
                      loc.line if loc else 0)
 
 
+SINGLE_LAYERS = ("conv", "pw", "dw", "dwsep")
+"""What `convcost layer` builds: a conv, a pointwise conv, a depthwise conv, or both of the
+last two in sequence (a depthwise separable convolution, MobileNet v1 Fig. 3)."""
+
+
+def layer_report(kind: str, x: Shape, *, out: int | None = None, k: int = 3, stride: int = 1,
+                 pad: int | None = None, groups: int = 1, bias: bool = False,
+                 bn: bool = False) -> Report:
+    """A one-layer network (two for dwsep), each conv followed by batch norm if `bn`."""
+    if out is None and kind in ("conv", "pw", "dwsep"):
+        raise SpecError(f"'layer {kind}' needs --out (output channels)")
+    if kind == "pw" and k != 1:
+        raise SpecError(f"a pointwise convolution is 1x1; drop -k {k} or use 'layer conv'")
+    if groups != 1 and kind != "conv":
+        raise SpecError(f"--groups applies to 'layer conv' only, not '{kind}'")
+    mult = 1
+    if kind == "dw" and out is not None:
+        if out % x.c:
+            raise SpecError(f"a depthwise convolution keeps its {x.c} input channels "
+                            f"(or a multiple); --out {out} is not one")
+        mult = out // x.c
+    window = {"k": k, "stride": stride, "pad": pad, "bias": bias}
+    plan: list[tuple[str, str, dict[str, Any]]] = {
+        "conv": [("conv", "conv", {**window, "out": out, "groups": groups})],
+        "pw": [("pw", "conv", {"out": out, "k": 1, "stride": stride, "pad": pad,
+                               "bias": bias})],
+        "dw": [("dw", "dwconv", {**window, "mult": mult})],
+        "dwsep": [("dw", "dwconv", window),
+                  ("pw", "conv", {"out": out, "k": 1, "bias": bias})],
+    }[kind]
+    layers, y = [], x
+    for path, layer_kind, args in plan:
+        for p, kd, a in [(path, layer_kind, args), *([(_join(path, "bn"), "bn", {})] if bn else [])]:
+            layer = run_layer(kd, [y], a, p)
+            layers.append(layer)
+            y = layer.out
+    shown = {"out": out, "k": 1 if kind == "pw" else k, "stride": stride,
+             "pad": "same" if pad is None else pad, "groups": groups, "bias": bias, "bn": bn}
+    return Report(f"layer {kind}", shown, x, tuple(layers), f"{kind} layer")
+
+
+@dataclass(frozen=True, slots=True)
+class SeparableComparison:
+    """A depthwise separable conv beside the standard conv it replaces (MobileNet v1 Sec. 3.1)."""
+
+    separable: Report
+    standard: Report
+    macs_ratio: Fraction    # measured: separable MACs / standard MACs
+    params_ratio: Fraction  # measured: separable params / standard params
+    formula: Fraction       # 1/N + 1/K^2
+
+
+def compare_separable(x: Shape, *, out: int, k: int = 3, stride: int = 1,
+                      pad: int | None = None, bias: bool = False,
+                      bn: bool = False) -> SeparableComparison:
+    """Build dwsep and the KxK standard conv with the same input, output, stride and padding."""
+    opts = {"out": out, "k": k, "stride": stride, "pad": pad, "bias": bias, "bn": bn}
+    sep = layer_report("dwsep", x, **opts)
+    std = layer_report("conv", x, **opts)
+    return SeparableComparison(sep, std, Fraction(sep.totals.macs, std.totals.macs),
+                               Fraction(sep.totals.params, std.totals.params),
+                               separable_ratio(out, k))
+
+
 def _evaluate(value: Value, scope: Mapping[str, Any]) -> Any:
     if not isinstance(value.raw, str):
         return value.raw
@@ -179,18 +244,24 @@ def _names(items: Sequence[Item]) -> list[str]:
         elif isinstance(item, UseItem):
             bases.append(item.block)
         elif isinstance(item, ParallelItem):
-            bases.append(item.default_name)
+            alone = sum(isinstance(i, ParallelItem) and not i.name for i in items) == 1
+            bases.append("" if alone else item.default_name)  # a lone parallel adds no segment
         else:
             bases.append("repeat" if isinstance(item, RepeatItem) else "group")
     seen: dict[str, int] = {}
     out = []
     for base in bases:
-        if bases.count(base) == 1:
+        if not base or bases.count(base) == 1:
             out.append(base)
             continue
         seen[base] = seen.get(base, 0) + 1
         out.append(_numbered(base, seen[base]))
     return out
+
+
+def _join(path: str, segment: str) -> str:
+    """'stage2' + 'unit1' -> 'stage2.unit1'; empty parts vanish."""
+    return f"{path}.{segment}" if path and segment else path or segment
 
 
 def _numbered(base: str, n: int) -> str:
@@ -207,10 +278,10 @@ class _Expander:
         self.out: list[LayerCost] = []
         self.stack: list[tuple[str, Loc]] = []
 
-    def sequence(self, items: Sequence[Item], x: Shape, prefix: str,
+    def sequence(self, items: Sequence[Item], x: Shape, parent: str,
                  scope: Mapping[str, Any]) -> Shape:
         for item, name in zip(items, _names(items), strict=True):
-            x = self.item(item, x, prefix + name, scope)
+            x = self.item(item, x, _join(parent, name), scope)
         return x
 
     def item(self, item: Item, x: Shape, path: str, scope: Mapping[str, Any]) -> Shape:
@@ -220,7 +291,7 @@ class _Expander:
         if isinstance(item, UseItem):
             return self.use(item, x, path, local)
         if isinstance(item, GroupItem):
-            return self.sequence(item.layers, x, path + ".", scope)
+            return self.sequence(item.layers, x, path, scope)
         if isinstance(item, RepeatItem):
             times = _integer(item.times, local, "times")
             if times < 1:
@@ -230,7 +301,7 @@ class _Expander:
                 if len(item.layers) == 1:  # the body is the repetition: unit1, unit2, ...
                     x = self.item(item.layers[0], x, rep, inner)
                 else:
-                    x = self.sequence(item.layers, x, rep + ".", inner)
+                    x = self.sequence(item.layers, x, rep, inner)
             return x
         return self.parallel(item, x, path, scope)
 
@@ -245,14 +316,14 @@ class _Expander:
         args = {name: _coerce(kind.args[name], v, scope) for name, v in values.items()}
         y = self.emit(item.kind, [x], args, path, item.loc)
         if bn is not None and _coerce(Arg("bn", "bool", False, False, False), bn, scope):
-            y = self.emit("bn", [y], {}, path + ".bn", bn.loc)
+            y = self.emit("bn", [y], {}, _join(path, "bn"), item.loc)
         if act is not None:
             name = _evaluate(act, scope)
             if name not in activation_names():
                 raise SpecError(f"unknown activation {name!r}"
                                 f"{did_you_mean(str(name), activation_names())}", act.loc, path)
             if name != "none":
-                y = self.emit(name, [y], {}, f"{path}.{name}", act.loc)
+                y = self.emit(name, [y], {}, _join(path, name), item.loc)
         return y
 
     def emit(self, kind: str, inputs: Sequence[Shape], args: Mapping[str, Any], path: str,
@@ -290,7 +361,7 @@ class _Expander:
                 args[key] = _evaluate(default, {**scope, **args})
         self.stack.append((item.block, item.loc))
         try:
-            return self.sequence(block.layers, x, path + ".", {**self.base, **args})
+            return self.sequence(block.layers, x, path, {**self.base, **args})
         finally:
             self.stack.pop()
 
@@ -299,12 +370,13 @@ class _Expander:
         outs = []
         n = len(item.branches)
         for b, branch in enumerate(item.branches):
-            prefix = f"{path}.b{b + 1}"
+            branch_path = _join(path, f"b{b + 1}")
             y = x
             if item.split:
-                y = self.emit("split", [x], {"parts": n, "index": b}, prefix + ".split", item.loc)
-            outs.append(self.sequence(branch, y, prefix + ".", scope))
-        return self.emit(item.merge, outs, {}, f"{path}.{item.merge}", item.loc)
+                y = self.emit("split", [x], {"parts": n, "index": b},
+                              _join(branch_path, "split"), item.loc)
+            outs.append(self.sequence(branch, y, branch_path, scope))
+        return self.emit(item.merge, outs, {}, _join(path, item.merge), item.loc)
 
 
 def cost_dict(cost: Cost) -> dict[str, int]:

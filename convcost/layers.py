@@ -21,6 +21,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
+from fractions import Fraction
 from typing import Any, NamedTuple
 
 from convcost.errors import ShapeError
@@ -216,6 +217,15 @@ def dwconv(
     _at_least(1, mult=mult)
     return conv(x, out=x.c * mult, k=k, stride=stride, pad=pad, dilation=dilation,
                 groups=x.c, bias=bias)
+
+
+def separable_ratio(n: int, k: int) -> Fraction:
+    """Cost of a depthwise separable conv over the KxK standard conv it replaces.
+
+    (K*K*M*D*D + M*N*D*D) / (K*K*M*N*D*D) = 1/N + 1/K^2 (MobileNet v1, Sec. 3.1, Eq. 5 / Eq. 2),
+    exact for MACs, and for params when there is no bias or batch norm.
+    """
+    return Fraction(1, n) + Fraction(1, k * k)
 
 
 @register("fc", "linear")

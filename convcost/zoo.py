@@ -69,3 +69,17 @@ def load(arg: str) -> Spec:
         return builtin(table[arg])
     raise SpecError(f"unknown network '{arg}'{did_you_mean(arg, [*names, *table])}",
                     hint="`convcost list` shows the built-in networks; or give a path to a .yaml")
+
+
+def source_text(file: str) -> str | None:
+    """The text of the spec an error points into (a file, or a built-in), for the snippet."""
+    path = Path(file)
+    if path.is_file():
+        try:
+            return path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+    name = file.removeprefix("specs/").removesuffix(".yaml")
+    if file.startswith("specs/") and name in builtin_names():
+        return builtin(name).text
+    return None

@@ -1,0 +1,5 @@
+"""`python -m convcost`."""
+
+from convcost.cli import main
+
+main()

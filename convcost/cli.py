@@ -1,0 +1,206 @@
+"""The `convcost` command line. Imports only click at startup; each command loads what it uses."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from convcost import __version__
+from convcost.errors import ConvcostError, ExitStatus
+
+if TYPE_CHECKING:
+    from convcost.analysis import Report
+    from convcost.render import Grid
+
+FORMATS = ("table", "json", "csv", "markdown")
+
+
+class Group(click.Group):
+    """Turns every ConvcostError into one message on stderr and exit status 2."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ConvcostError as e:
+            from convcost.zoo import source_text
+
+            click.echo("error: " + e.format(source_text(e.loc.file) if e.loc else None),
+                       err=True)
+            ctx.exit(ExitStatus.BAD_INPUT)
+
+
+def format_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """--format/-f, shared by every command."""
+    return click.option("-f", "--format", "fmt", type=click.Choice(FORMATS), default="table",
+                        show_default=True, help="Output format; json and csv carry exact integers.")(fn)
+
+
+def parse_sets(_ctx: click.Context, _param: click.Parameter, values: Sequence[str]) -> dict[str, str]:
+    """--set NAME=VALUE (repeatable) -> {NAME: VALUE}."""
+    out = {}
+    for v in values:
+        name, eq, value = v.partition("=")
+        if not eq or not name.strip() or not value.strip():
+            raise click.BadParameter(f"expected NAME=VALUE, e.g. width=0.5; got {v!r}")
+        out[name.strip()] = value.strip()
+    return out
+
+
+def emit(fmt: str, grid: Callable[[], Grid], text: Callable[[str], str]) -> None:
+    """Print a table (rich) or Markdown from `grid()`, or json/csv from `text(fmt)`."""
+    if fmt == "table":
+        from convcost.render import print_table
+
+        print_table(grid())
+    elif fmt == "markdown":
+        from convcost.render import markdown
+
+        click.echo(markdown(grid()), nl=False)
+    else:
+        click.echo(text(fmt), nl=False)
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="convcost")
+def cli() -> None:
+    """Exact cost of convolutional networks: MACs, params, activations, memory access.
+
+    Networks are YAML specs: a file path, or the name of a built-in network
+    (`convcost list`).
+    """
+
+
+@cli.command()
+@click.argument("spec")
+@click.option("--set", "sets", multiple=True, callback=parse_sets, metavar="NAME=VALUE",
+              help="Override a spec param, e.g. --set width=0.5 (repeatable).")
+@click.option("--by", type=click.Choice(["layer", "category", "block"]), default="layer",
+              show_default=True, help="One row per layer, per layer category, or per block.")
+@click.option("--depth", type=click.IntRange(min=1), default=1, show_default=True,
+              help="With --by block: how many path segments make a block.")
+@format_option
+def analyze(spec: str, sets: dict[str, str], by: str, depth: int, fmt: str) -> None:
+    """Cost of every layer of SPEC (a .yaml file or a built-in name), and totals.
+
+    \b
+    convcost analyze specs/mobilenet_v1.yaml
+    convcost analyze mobilenet_v1 --set width=0.5 --set resolution=160
+    convcost analyze mobilenet_v1 --by category
+    """
+    from convcost import render
+
+    report = _analyze(spec, sets)
+    emit(fmt, lambda: render.analyze_grid(report, by, depth),
+         lambda f: render.analyze_json(report, by, depth) if f == "json"
+         else render.analyze_csv(report, by, depth))
+
+
+@cli.command()
+@click.argument("specs", nargs=-1, required=True)
+@click.option("--by", type=click.Choice(["network", "category"]), default="network",
+              show_default=True, help="Totals per network, or each network's split by category.")
+@format_option
+def compare(specs: tuple[str, ...], by: str, fmt: str) -> None:
+    """Totals of several networks, and how many times the first one's each needs.
+
+    Give params per network with NAME@KEY=VALUE,KEY=VALUE.
+
+    \b
+    convcost compare vgg16 shufflenet mobilenet_v1 shufflenet_v2
+    convcost compare mobilenet_v1 mobilenet_v1@width=0.5,resolution=160
+    """
+    from convcost import render
+
+    reports = [_analyze(*_split_at(s)) for s in specs]
+    emit(fmt, lambda: render.compare_grid(reports, specs, by),
+         lambda f: render.compare_json(reports, specs, by) if f == "json"
+         else render.compare_csv(reports, specs, by))
+
+
+@cli.command()
+@click.argument("kind", type=click.Choice(["conv", "dw", "pw", "dwsep"]))
+@click.option("--in", "inp", required=True, metavar="HxWxC", help="Input shape, e.g. 64x64x3.")
+@click.option("--out", type=click.IntRange(min=1), help="Output channels.")
+@click.option("-k", "--kernel", type=click.IntRange(min=1), default=None,
+              help="Kernel size  [default: 3; pw is always 1]")
+@click.option("-s", "--stride", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option("-p", "--padding", type=click.IntRange(min=0), default=None,
+              help="Padding  [default: same, (k-1)/2]")
+@click.option("-g", "--groups", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Groups (conv only).")
+@click.option("--bias/--no-bias", default=False, show_default=True)
+@click.option("--bn/--no-bn", default=False, show_default=True,
+              help="Follow each convolution with batch norm.")
+@format_option
+def layer(kind: str, inp: str, out: int | None, kernel: int | None, stride: int, padding: int | None,
+          groups: int, bias: bool, bn: bool, fmt: str) -> None:
+    """Cost of one layer: conv, dw (depthwise), pw (pointwise) or dwsep (both).
+
+    dwsep also shows the standard KxK conv it replaces and the ratio of the two,
+    as an exact fraction beside MobileNet v1's 1/N + 1/K^2.
+
+    \b
+    convcost layer dwsep --in 64x64x3 --out 4 -k 3
+    convcost layer conv --in 56x56x240 --out 60 -k 1 -g 3
+    """
+    from convcost import render
+    from convcost.analysis import compare_separable, layer_report
+    from convcost.shapes import parse_hwc
+
+    k = kernel if kernel is not None else (1 if kind == "pw" else 3)
+    opts = {"out": out, "k": k, "stride": stride,
+            "pad": padding, "bias": bias, "bn": bn}
+    x = parse_hwc(inp)
+    report = layer_report(kind, x, groups=groups, **opts)
+    comparison = compare_separable(x, **opts) if kind == "dwsep" else None
+    emit(fmt, lambda: render.layer_grid(report, comparison),
+         lambda f: render.layer_json(report, comparison) if f == "json"
+         else render.layer_csv(report, comparison))
+
+
+@cli.command("list")
+@format_option
+def list_(fmt: str) -> None:
+    """The built-in networks: names, aliases, sources, default params and totals."""
+    from convcost import render
+    from convcost.analysis import analyze as run
+    from convcost.zoo import builtin, builtin_names
+
+    entries = [(builtin(n), run(builtin(n))) for n in builtin_names()]
+    emit(fmt, lambda: render.list_grid(entries),
+         lambda f: render.list_json(entries) if f == "json" else render.list_csv(entries))
+
+
+def _split_at(arg: str) -> tuple[str, dict[str, str]]:
+    """'mobilenet_v1@width=0.5,resolution=160' -> ('mobilenet_v1', {...})."""
+    from convcost.zoo import is_path
+
+    name, at, rest = arg.partition("@")
+    if not at or is_path(arg):
+        return arg, {}
+    sets = {}
+    for item in rest.split(","):
+        key, eq, value = item.partition("=")
+        if not eq or not key.strip() or not value.strip():
+            raise ConvcostError(f"bad params in {arg!r}: expected NAME@KEY=VALUE,KEY=VALUE")
+        sets[key.strip()] = value.strip()
+    return name, sets
+
+
+def _analyze(spec: str, sets: dict[str, str]) -> Report:
+    from convcost.analysis import analyze as run
+    from convcost.zoo import load
+
+    return run(load(spec), sets)
+
+
+def main() -> None:
+    """Console entry point."""
+    try:
+        cli()
+    except BrokenPipeError:  # `convcost ... | head`
+        sys.stderr.close()
+        sys.exit(ExitStatus.OK)

@@ -1,0 +1,349 @@
+"""Reports -> rich tables, JSON, CSV and Markdown. Renderers format; they never compute a cost.
+
+Tables and Markdown use SI units (K = 10^3, M = 10^6, G = 10^9); JSON and CSV carry exact ints.
+rich is imported only when a table is printed.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TextIO
+
+from convcost.analysis import LayerCost, Report, SeparableComparison, cost_dict
+from convcost.layers import Cost
+from convcost.spec import Spec
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+CONVENTION = (
+    "MACs = multiply-accumulates of conv and fc layers (the papers' mult-adds); params include "
+    "biases and batch-norm gamma/beta; activations = elements written; mem access = elements "
+    "read + written (ShuffleNet V2); K/M/G = 1e3/1e6/1e9"
+)
+CATEGORY_LABELS = {
+    "standard": "standard conv",
+    "depthwise": "depthwise conv",
+    "pointwise": "pointwise conv",
+    "group": "group conv",
+    "fc": "fully connected",
+    "other": "other",
+}
+
+
+def si(n: int) -> str:
+    """Human units: 568740352 -> '568.7M', 86704128 -> '86.70M', 864 -> '864'."""
+    for scale, suffix in ((10**12, "T"), (10**9, "G"), (10**6, "M"), (10**3, "K")):
+        if abs(n) >= scale:
+            v = n / scale
+            return f"{v:.1f}{suffix}" if abs(v) >= 100 else f"{v:.2f}{suffix}"
+    return str(n)
+
+
+def share(part: int, whole: int) -> float:
+    """part / whole for display (0 when the whole is 0)."""
+    return part / whole if whole else 0.0
+
+
+def pct(part: int, whole: int) -> str:
+    """'94.86%'; '-' when the whole is 0."""
+    return f"{100 * share(part, whole):.2f}%" if whole else "-"
+
+
+def times(ratio: float) -> str:
+    """How many times the baseline: '1.00x', '0.26x', '1/110.6x' for very small shares."""
+    if ratio >= 0.1 or ratio == 0:
+        return f"{ratio:.2f}x"
+    return f"1/{1 / ratio:.1f}x"
+
+
+def shapes(xs: Sequence[Any]) -> str:
+    """'56x56x24' or '28x28x216 + 28x28x24' for merges."""
+    return " + ".join(str(x) for x in xs)
+
+
+def params_text(params: Mapping[str, Any]) -> str:
+    """Resolved scalar params, e.g. 'width=0.5 resolution=160' (lookup tables omitted)."""
+    return " ".join(f"{k}={v}" for k, v in params.items() if isinstance(v, int | float | str))
+
+
+# -- data views (shared by JSON, CSV, tables) ------------------------------------------------
+
+
+def layer_dict(layer: LayerCost) -> dict[str, Any]:
+    """One layer as in the JSON schema."""
+    return {"path": layer.path, "kind": layer.kind, "category": layer.category,
+            "line": layer.line, "in": [x.hwc() for x in layer.inputs], "out": layer.out.hwc(),
+            **cost_dict(layer.cost)}
+
+
+def report_dict(report: Report, layers: bool = True) -> dict[str, Any]:
+    """A report as in the JSON schema: network, params, input, layers, totals."""
+    params = {k: v for k, v in report.params.items() if isinstance(v, int | float | str)}
+    out: dict[str, Any] = {"network": report.network, "params": params,
+                           "input": report.input.hwc()}
+    if layers:
+        out["layers"] = [layer_dict(layer) for layer in report.layers]
+    out["totals"] = cost_dict(report.totals)
+    return out
+
+
+def groups_of(report: Report, by: str, depth: int) -> dict[str, Cost]:
+    """The rows of a --by view: per category or per block (path prefix)."""
+    return report.by_category() if by == "category" else report.by_block(depth)
+
+
+# -- JSON ----------------------------------------------------------------------------------
+
+
+def to_json(data: Any) -> str:
+    """Pretty JSON with a trailing newline."""
+    return json.dumps(data, indent=2) + "\n"
+
+
+def analyze_json(report: Report, by: str, depth: int) -> str:
+    """analyze --format json: the report, plus `groups` for --by category/block."""
+    data = report_dict(report)
+    if by != "layer":
+        data["by"] = by
+        data["groups"] = [{"name": k, **cost_dict(c)}
+                          for k, c in groups_of(report, by, depth).items()]
+    return to_json(data)
+
+
+def compare_json(reports: Sequence[Report], labels: Sequence[str], by: str) -> str:
+    """compare --format json: a list of report objects without layers, with ratios."""
+    base = reports[0].totals
+    out = []
+    for report, label in zip(reports, labels, strict=True):
+        d = report_dict(report, layers=False)
+        d["label"] = label
+        d["ratio_to_first"] = {f: round(share(getattr(report.totals, f), getattr(base, f)), 6)
+                               for f in ("macs", "params", "activations", "mem_access")}
+        if by == "category":
+            d["categories"] = {k: cost_dict(c) for k, c in report.by_category().items()}
+        out.append(d)
+    return to_json(out)
+
+
+# -- CSV -----------------------------------------------------------------------------------
+
+COST_COLUMNS = ["macs", "flops", "params", "activations", "mem_access"]
+
+
+def _csv(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(header)
+    w.writerows(rows)
+    return buf.getvalue()
+
+
+def analyze_csv(report: Report, by: str, depth: int) -> str:
+    """analyze --format csv: one row per layer (or group), exact integers."""
+    if by != "layer":
+        rows = [[k, *cost_dict(c).values()] for k, c in groups_of(report, by, depth).items()]
+        return _csv([by, *COST_COLUMNS], rows)
+    return _csv(LAYER_COLUMNS, _layer_rows(report.layers))
+
+
+LAYER_COLUMNS = ["path", "kind", "category", "line", "in", "out", *COST_COLUMNS]
+
+
+def _layer_rows(layers: Sequence[LayerCost], prefix: str = "") -> list[list[Any]]:
+    return [[prefix + x.path, x.kind, x.category, x.line, shapes(x.inputs), str(x.out),
+             *cost_dict(x.cost).values()] for x in layers]
+
+
+def compare_csv(reports: Sequence[Report], labels: Sequence[str], by: str) -> str:
+    """compare --format csv: one row per network (per network and category with --by)."""
+    if by == "category":
+        rows = [[label, cat, *cost_dict(c).values()]
+                for r, label in zip(reports, labels, strict=True)
+                for cat, c in r.by_category().items()]
+        return _csv(["network", "category", *COST_COLUMNS], rows)
+    rows = [[label, str(r.input), *cost_dict(r.totals).values()]
+            for r, label in zip(reports, labels, strict=True)]
+    return _csv(["network", "input", *COST_COLUMNS], rows)
+
+
+# -- the tables (rich and Markdown share their rows) ------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Grid:
+    """A rendered-to-text table: title, header, rows, optional total row, caption."""
+
+    title: str
+    header: list[str]
+    rows: list[list[str]]
+    total: list[str] | None
+    caption: str
+    left: int = 1  # how many leading columns are left-aligned text
+    wrap: tuple[int, ...] = ()  # columns that may wrap (long text); the rest never do
+
+
+def analyze_grid(report: Report, by: str, depth: int) -> Grid:
+    """Rows of `analyze` as text, per layer or per group."""
+    t = report.totals
+    title = f"{report.title or report.network} - {report.input} input"
+    caption = f"{params_text(report.params)} · {CONVENTION}"
+    if by == "layer":
+        header = ["layer", "kind", "in -> out", "MACs", "% MACs", "params", "activations",
+                  "mem access"]
+        rows = [[x.path, x.kind, f"{shapes(x.inputs)} -> {x.out}", si(x.cost.macs),
+                 pct(x.cost.macs, t.macs), si(x.cost.params), si(x.cost.activations),
+                 si(x.cost.mem_access)] for x in report.layers]
+        total = ["total", "", f"{len(report.layers)} layers", si(t.macs), "100.00%",
+                 si(t.params), si(t.activations), si(t.mem_access)]
+        return Grid(title, header, rows, total, caption, left=3)
+    header = [by, "MACs", "% MACs", "params", "% params", "activations", "mem access"]
+    rows = [[CATEGORY_LABELS.get(k, k) if by == "category" else k, si(c.macs),
+             pct(c.macs, t.macs), si(c.params), pct(c.params, t.params), si(c.activations),
+             si(c.mem_access)] for k, c in groups_of(report, by, depth).items()]
+    total = ["total", si(t.macs), "100.00%", si(t.params), "100.00%", si(t.activations),
+             si(t.mem_access)]
+    return Grid(title, header, rows, total, caption)
+
+
+def compare_grid(reports: Sequence[Report], labels: Sequence[str], by: str) -> Grid:
+    """Rows of `compare`: totals and how many times the first network's each one needs."""
+    base = reports[0].totals
+    caption = f"x = this network's count / {labels[0]}'s · {CONVENTION}"
+    if by == "category":
+        cats = [c for c in CATEGORY_LABELS if any(c in r.by_category() for r in reports)]
+        header = ["network", "MACs", *(f"{CATEGORY_LABELS[c]} % MACs" for c in cats)]
+        rows = []
+        for r, label in zip(reports, labels, strict=True):
+            split = r.by_category()
+            rows.append([label, si(r.totals.macs),
+                         *(pct(split[c].macs, r.totals.macs) if c in split else "-"
+                           for c in cats)])
+        return Grid("Cost by layer category", header, rows, None, CONVENTION)
+    header = ["network", "input", "MACs", "x MACs", "params", "x params", "activations",
+              "x act.", "mem access", "x mem"]
+    rows = []
+    for r, label in zip(reports, labels, strict=True):
+        row = [label, str(r.input)]
+        for f in ("macs", "params", "activations", "mem_access"):
+            v = getattr(r.totals, f)
+            row += [si(v), times(share(v, getattr(base, f)))]
+        rows.append(row)
+    return Grid(f"Compared with {labels[0]}", header, rows, None, caption, left=2)
+
+
+def layer_grid(report: Report, comparison: SeparableComparison | None) -> Grid:
+    """Rows of `convcost layer`: the layer(s), and for dwsep the standard conv it replaces."""
+    t = report.totals
+    header = ["layer", "kind", "in -> out", "MACs", "params", "activations", "mem access"]
+
+    def row(name: str, kind: str, xs: Sequence[Any], y: Any, c: Cost) -> list[str]:
+        return [name, kind, f"{shapes(xs)} -> {y}", f"{c.macs:,}", f"{c.params:,}",
+                f"{c.activations:,}", f"{c.mem_access:,}"]
+
+    rows = [row(x.path, x.kind, x.inputs, x.out, x.cost) for x in report.layers]
+    total = row("total", "", [report.input], report.layers[-1].out, t)
+    caption = params_text(report.params) + " · " + CONVENTION
+    if comparison is None:
+        return Grid(report.title, header, rows, total, caption, left=3)
+    std = comparison.standard
+    rows.append(row("replaces: standard conv", "conv", [std.input], std.layers[0].out,
+                    std.totals))
+    n, k = std.params["out"], std.params["k"]
+    caption = (f"dwsep / standard: MACs {t.macs:,} / {std.totals.macs:,} = "
+               f"{comparison.macs_ratio} ({float(comparison.macs_ratio):.4f}); params "
+               f"{t.params:,} / {std.totals.params:,} = {comparison.params_ratio}. "
+               f"MobileNet v1 Eq. 5: 1/N + 1/K^2 = 1/{n} + 1/{k * k} = {comparison.formula}"
+               f"{' (equal)' if comparison.formula == comparison.macs_ratio else ''}.\n"
+               + caption)
+    return Grid(report.title, header, rows, total, caption, left=3)
+
+
+def layer_json(report: Report, comparison: SeparableComparison | None) -> str:
+    """`convcost layer --format json`: the report, and for dwsep the comparison."""
+    data = report_dict(report)
+    if comparison is not None:
+        data["standard"] = report_dict(comparison.standard)
+        data["ratio"] = {"macs": str(comparison.macs_ratio),
+                         "params": str(comparison.params_ratio),
+                         "one_over_n_plus_one_over_k2": str(comparison.formula)}
+    return to_json(data)
+
+
+def layer_csv(report: Report, comparison: SeparableComparison | None) -> str:
+    """`convcost layer --format csv`: the layer rows, then the replaced standard conv."""
+    rows = _layer_rows(report.layers)
+    if comparison is not None:
+        rows += _layer_rows(comparison.standard.layers, prefix="standard.")
+    return _csv(LAYER_COLUMNS, rows)
+
+
+def print_table(grid: Grid, file: TextIO | None = None, width: int | None = None) -> None:
+    """Print a Grid as a rich table (plain Text cells: no markup parsing, fixed widths)."""
+    from rich.console import Console
+
+    table = rich_table(grid)
+    console = Console(file=file, width=width, highlight=False)
+    if width is None and not console.is_terminal:  # piped: never crop, use the natural width
+        console.width = max(console.measure(table, options=console.options.update_width(
+            10_000)).maximum, 40)
+    console.print(table)
+
+
+def rich_table(grid: Grid) -> Table:
+    """A Grid as a rich Table."""
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    cells = [grid.header, *grid.rows, *([grid.total] if grid.total else [])]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(grid.header))]
+    table = Table(title=grid.title, caption=grid.caption, box=box.SIMPLE_HEAD,
+                  show_footer=grid.total is not None, caption_justify="left")
+    for i, (name, w) in enumerate(zip(grid.header, widths, strict=True)):
+        wraps = i in grid.wrap or i == 0  # numbers never wrap; names fold if they must
+        table.add_column(name, justify="left" if i < grid.left else "right",
+                         no_wrap=not wraps, min_width=None if wraps else w, overflow="fold",
+                         footer=Text(grid.total[i]) if grid.total else "")
+    for row in grid.rows:
+        table.add_row(*(Text(c) for c in row))
+    return table
+
+
+def markdown(grid: Grid) -> str:
+    """A Grid as a GitHub Markdown table, with the caption below."""
+    align = [":--" if i < grid.left else "--:" for i in range(len(grid.header))]
+    lines = [f"**{grid.title}**", "", "| " + " | ".join(grid.header) + " |",
+             "| " + " | ".join(align) + " |"]
+    rows = [*grid.rows, *([grid.total] if grid.total else [])]
+    lines += ["| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in rows]
+    return "\n".join([*lines, "", grid.caption, ""])
+
+
+def list_grid(entries: Sequence[tuple[Spec, Report]]) -> Grid:
+    """Rows of `convcost list`: each built-in network, its defaults, totals and paper figure."""
+    header = ["name", "aliases", "title", "defaults", "MACs", "params", "paper", "source"]
+    rows = [[s.name, ", ".join(s.aliases), s.title, params_text(r.params), si(r.totals.macs),
+             si(r.totals.params), "; ".join(f"{k} {v}" for k, v in s.paper.items()), s.source]
+            for s, r in entries]
+    caption = "Any name or alias works wherever a spec file does · " + CONVENTION
+    return Grid("Built-in networks", header, rows, None, caption, left=4, wrap=(2, 6, 7))
+
+
+def list_json(entries: Sequence[tuple[Spec, Report]]) -> str:
+    """`convcost list --format json`."""
+    return to_json([{"name": s.name, "aliases": list(s.aliases), "title": s.title,
+                     "source": s.source, "reference": s.reference, "paper": s.paper,
+                     **{k: v for k, v in report_dict(r, layers=False).items() if k != "network"}}
+                    for s, r in entries])
+
+
+def list_csv(entries: Sequence[tuple[Spec, Report]]) -> str:
+    """`convcost list --format csv`."""
+    rows = [[s.name, " ".join(s.aliases), s.title, s.source, s.reference,
+             *cost_dict(r.totals).values()] for s, r in entries]
+    return _csv(["name", "aliases", "title", "source", "reference", *COST_COLUMNS], rows)
