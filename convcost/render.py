@@ -282,6 +282,10 @@ def layer_csv(report: Report, comparison: SeparableComparison | None) -> str:
     return _csv(LAYER_COLUMNS, rows)
 
 
+PIPED_WIDTH = 160
+"""Width of a table written to a file or pipe; text columns wrap beyond it, numbers never."""
+
+
 def print_table(grid: Grid, file: TextIO | None = None, width: int | None = None) -> None:
     """Print a Grid as a rich table (plain Text cells: no markup parsing, fixed widths)."""
     from rich.console import Console
@@ -289,8 +293,8 @@ def print_table(grid: Grid, file: TextIO | None = None, width: int | None = None
     table = rich_table(grid)
     console = Console(file=file, width=width, highlight=False)
     if width is None and not console.is_terminal:  # piped: never crop, use the natural width
-        console.width = max(console.measure(table, options=console.options.update_width(
-            10_000)).maximum, 40)
+        natural = console.measure(table, options=console.options.update_width(10_000)).maximum
+        console.width = max(min(natural, PIPED_WIDTH), 40)
     console.print(table)
 
 
@@ -324,14 +328,21 @@ def markdown(grid: Grid) -> str:
     return "\n".join([*lines, "", grid.caption, ""])
 
 
+def paper_text(paper: Mapping[str, str]) -> str:
+    """'569M MACs, 4.2M params (Tables 4, 6, 7, 8)' from a spec's `paper:` mapping."""
+    figures = ", ".join(f"{paper[k]} {label}" for k, label in (("macs", "MACs"),
+                        ("params", "params")) if k in paper)
+    return f"{figures} ({paper['where']})" if "where" in paper else figures
+
+
 def list_grid(entries: Sequence[tuple[Spec, Report]]) -> Grid:
     """Rows of `convcost list`: each built-in network, its defaults, totals and paper figure."""
-    header = ["name", "aliases", "title", "defaults", "MACs", "params", "paper", "source"]
-    rows = [[s.name, ", ".join(s.aliases), s.title, params_text(r.params), si(r.totals.macs),
-             si(r.totals.params), "; ".join(f"{k} {v}" for k, v in s.paper.items()), s.source]
-            for s, r in entries]
+    header = ["name", "aliases", "title", "source", "paper", "defaults", "MACs", "params"]
+    rows = [[s.name, ", ".join(s.aliases), s.title, s.source,
+             paper_text(s.paper), params_text(r.params),
+             si(r.totals.macs), si(r.totals.params)] for s, r in entries]
     caption = "Any name or alias works wherever a spec file does · " + CONVENTION
-    return Grid("Built-in networks", header, rows, None, caption, left=4, wrap=(2, 6, 7))
+    return Grid("Built-in networks", header, rows, None, caption, left=6, wrap=(2, 3, 4, 5))
 
 
 def list_json(entries: Sequence[tuple[Spec, Report]]) -> str:

@@ -266,8 +266,9 @@ class _Parser:
                             for n in self.sequence(top["aliases"][1], "aliases"))
         paper = {}
         if "paper" in top:
-            paper = {k: str(self.value(v).raw)
-                     for k, (_, v) in self.mapping(top["paper"][1], "paper").items()}
+            fields = self.mapping(top["paper"][1], "paper")
+            self.check_keys(fields, ("macs", "params", "where"), "paper")
+            paper = {k: str(self.value(v).raw) for k, (_, v) in fields.items()}
         layers = self.items(top["layers"][1], "layers")
         return Spec(name=text["name"], file=self.file, text=self.text, params=params, input=inp,
                     layers=layers, blocks=blocks, defaults=defaults, title=text["title"],
