@@ -233,8 +233,11 @@ def _coerce(arg: Arg, value: Value, scope: Mapping[str, Any]) -> Any:
     return _integer(value, scope, arg.name)
 
 
-def _names(items: Sequence[Item]) -> list[str]:
-    """Path segment per item: its name, else its kind; repeated segments get 1, 2, ..."""
+def _names(items: Sequence[Item], block_body: bool = False) -> list[str]:
+    """Path segment per item: its name, else its kind; repeated segments get 1, 2, ...
+
+    In a block's body a lone unnamed parallel adds no segment: the block names it.
+    """
     bases = []
     for item in items:
         if item.name:
@@ -245,7 +248,7 @@ def _names(items: Sequence[Item]) -> list[str]:
             bases.append(item.block)
         elif isinstance(item, ParallelItem):
             alone = sum(isinstance(i, ParallelItem) and not i.name for i in items) == 1
-            bases.append("" if alone else item.default_name)  # a lone parallel adds no segment
+            bases.append("" if block_body and alone else item.default_name)
         else:
             bases.append("repeat" if isinstance(item, RepeatItem) else "group")
     seen: dict[str, int] = {}
@@ -279,8 +282,8 @@ class _Expander:
         self.stack: list[tuple[str, Loc]] = []
 
     def sequence(self, items: Sequence[Item], x: Shape, parent: str,
-                 scope: Mapping[str, Any]) -> Shape:
-        for item, name in zip(items, _names(items), strict=True):
+                 scope: Mapping[str, Any], block_body: bool = False) -> Shape:
+        for item, name in zip(items, _names(items, block_body), strict=True):
             x = self.item(item, x, _join(parent, name), scope)
         return x
 
@@ -318,6 +321,10 @@ class _Expander:
         if bn is not None and _coerce(Arg("bn", "bool", False, False, False), bn, scope):
             y = self.emit("bn", [y], {}, _join(path, "bn"), item.loc)
         if act is not None:
+            if isinstance(act.raw, str) and act.raw.isidentifier() and act.raw not in scope:
+                raise SpecError(f"unknown activation '{act.raw}'"
+                                f"{did_you_mean(act.raw, activation_names())}", act.loc, path,
+                                hint="activations: " + ", ".join(activation_names()))
             name = _evaluate(act, scope)
             if name not in activation_names():
                 raise SpecError(f"unknown activation {name!r}"
@@ -361,7 +368,7 @@ class _Expander:
                 args[key] = _evaluate(default, {**scope, **args})
         self.stack.append((item.block, item.loc))
         try:
-            return self.sequence(block.layers, x, path, {**self.base, **args})
+            return self.sequence(block.layers, x, path, {**self.base, **args}, True)
         finally:
             self.stack.pop()
 

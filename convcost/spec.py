@@ -142,10 +142,11 @@ def _flow_hint(text: str, mark: Any) -> str:
         return ""
     lines = text.splitlines()
     line = lines[mark.line] if mark.line < len(lines) else ""
-    if "{" in line and "(" in line:
-        return ("inside { } a plain value ends at , [ ] { }: quote expressions there, "
-                'e.g. out: "max(8, C // 4)"')
-    return ""
+    return FLOW_HINT if "{" in line and "(" in line else ""
+
+
+FLOW_HINT = ('inside { } a plain value ends at , [ ] { }: quote expressions there, '
+             'e.g. out: "max(8, C // 4)"')
 
 
 class _Parser:
@@ -347,6 +348,8 @@ class _Parser:
             if key not in allowed:
                 hint = ("arguments of " + kind + ": " + ", ".join(allowed)) if allowed \
                     else f"'{kind}' takes no arguments"
+                if any(c in key for c in "()[]"):
+                    hint = FLOW_HINT
                 raise self.fail(fields[key][0], f"unknown argument '{key}' for '{kind}'"
                                 f"{did_you_mean(key, allowed)}", hint=hint)
 

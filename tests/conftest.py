@@ -1,0 +1,33 @@
+"""Shared fixtures: run the CLI in-process, write spec files."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from convcost.cli import cli
+
+
+@pytest.fixture
+def run() -> Callable[..., Result]:
+    """Invoke `convcost ARGS...`; stdout and stderr are kept apart (click >= 8.2)."""
+
+    def invoke(*args: str, input: str | None = None) -> Result:
+        return CliRunner().invoke(cli, list(args), input=input)
+
+    return invoke
+
+
+@pytest.fixture
+def spec_file(tmp_path: Path) -> Callable[[str], str]:
+    """Write spec text to a file and return its path."""
+
+    def write(text: str, name: str = "net.yaml") -> str:
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        return str(path)
+
+    return write

@@ -1,0 +1,226 @@
+"""Every formula against hand arithmetic, written out, including the seed notes' examples."""
+
+from __future__ import annotations
+
+import re
+from fractions import Fraction
+
+import pytest
+
+from convcost.analysis import compare_separable, layer_report
+from convcost.errors import ShapeError
+from convcost.layers import KINDS, Cost, separable_ratio
+from convcost.shapes import Shape, out_size, parse_hwc
+
+
+def apply(kind: str, *inputs: Shape, **args: object):
+    return KINDS[kind].apply(inputs, args)
+
+
+# -- the seed notes' worked examples (background/001) -----------------------------------------
+
+
+def test_seed_standard_conv_64x64x3_to_4():
+    # seed 001: 3x3x3x64x64x4 = 442,368 mult-adds; 3x3x3x4 = 108 params
+    r = layer_report("conv", parse_hwc("64x64x3"), out=4, k=3)
+    assert (r.totals.macs, r.totals.params) == (3 * 3 * 3 * 64 * 64 * 4, 3 * 3 * 3 * 4)
+    assert (r.totals.macs, r.totals.params) == (442_368, 108)
+
+
+def test_seed_depthwise_separable_parts():
+    # seed 001: depthwise 110,592 / 27, pointwise 49,152 / 12, together 159,744 / 39
+    r = layer_report("dwsep", parse_hwc("64x64x3"), out=4, k=3)
+    dw, pw = r.layers
+    assert (dw.cost.macs, dw.cost.params) == (3 * 3 * 64 * 64 * 3, 3 * 3 * 3) == (110_592, 27)
+    assert (pw.cost.macs, pw.cost.params) == (64 * 64 * 3 * 4, 3 * 4) == (49_152, 12)
+    assert (r.totals.macs, r.totals.params) == (159_744, 39)
+    assert (dw.category, pw.category) == ("depthwise", "pointwise")
+
+
+def test_seed_group_pointwise_halves_cost():
+    # seed 001: 1x1 on 64x64x4 -> 2: 32,768 mult-adds, 8 params; with 2 groups 16,384 and 4
+    x = parse_hwc("64x64x4")
+    dense = layer_report("conv", x, out=2, k=1)
+    grouped = layer_report("conv", x, out=2, k=1, groups=2)
+    assert (dense.totals.macs, dense.totals.params) == (32_768, 8)
+    assert (grouped.totals.macs, grouped.totals.params) == (16_384, 4)
+    assert grouped.layers[0].category == "group"  # 2 groups of 2 channels: not depthwise
+
+
+def test_seed_vgg16_first_conv():
+    # seed 001: 3x3x3x224x224x64 = 86,704,128 mult-adds, 1,728 weights
+    r = layer_report("conv", parse_hwc("224x224x3"), out=64, k=3)
+    assert (r.totals.macs, r.totals.params) == (86_704_128, 1_728)
+
+
+def test_mobilenet_table3_single_layer():
+    # MobileNet v1 Table 3: 3x3 conv 512->512 on 14x14: 462M mult-adds, 2.36M params;
+    # depthwise separable: 52.3M, 0.27M (exact: 462,422,016 / 2,359,296; 52,283,392 / 266,752)
+    c = compare_separable(parse_hwc("14x14x512"), out=512, k=3)
+    assert (c.standard.totals.macs, c.standard.totals.params) == (462_422_016, 2_359_296)
+    assert (c.separable.totals.macs, c.separable.totals.params) == (52_283_392, 266_752)
+    assert c.macs_ratio == c.formula == Fraction(1, 512) + Fraction(1, 9)
+
+
+def test_separable_ratio_formula():
+    # MobileNet v1 Sec. 3.1: 1/N + 1/D_K^2
+    assert separable_ratio(4, 3) == Fraction(13, 36)
+    assert separable_ratio(1024, 3) == Fraction(1, 1024) + Fraction(1, 9)
+
+
+# -- conv ------------------------------------------------------------------------------------
+
+
+def test_conv_cost_written_out():
+    # 3x3 conv 32 -> 64 on 112x112, stride 1, same padding, with bias
+    r = apply("conv", Shape(32, 112, 112), out=64, k=3, bias=True)
+    weights = 3 * 3 * 32 * 64
+    assert r.out == Shape(64, 112, 112)
+    assert r.cost == Cost(
+        macs=112 * 112 * weights,
+        flops=2 * 112 * 112 * weights + 64 * 112 * 112,
+        params=weights + 64,
+        activations=64 * 112 * 112,
+        mem_access=32 * 112 * 112 + weights + 64 + 64 * 112 * 112,
+    )
+    assert r.category == "standard"
+
+
+def test_conv_stride_padding_and_rect_kernel():
+    # 7x1 kernel, pad [3, 0], stride 2 on 17x17x192 (Inception v3 style)
+    r = apply("conv", Shape(192, 17, 17), out=64, k=(7, 1), stride=2, pad=(3, 0))
+    assert r.out == Shape(64, (17 + 6 - 7) // 2 + 1, (17 - 1) // 2 + 1) == Shape(64, 9, 9)
+    assert r.cost.macs == 9 * 9 * 64 * 192 * 7
+
+
+@pytest.mark.parametrize(
+    ("c_in", "out", "k", "groups", "category"),
+    [(3, 32, 3, 1, "standard"), (32, 64, 1, 1, "pointwise"), (32, 32, 3, 32, "depthwise"),
+     (240, 60, 1, 3, "group"), (240, 60, 3, 3, "group"), (32, 64, 3, 32, "depthwise")],
+)
+def test_conv_categories(c_in, out, k, groups, category):
+    assert apply("conv", Shape(c_in, 8, 8), out=out, k=k, groups=groups).category == category
+
+
+def test_depthwise_is_conv_with_groups_equal_channels():
+    x = Shape(60, 28, 28)
+    assert apply("dwconv", x, k=3, stride=2) == apply("conv", x, out=60, k=3, stride=2, groups=60)
+    assert apply("dwconv", x, mult=2).out.c == 120
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [({"out": 60, "groups": 7}, "groups (7) must divide input channels (240)"),
+     ({"out": 61, "groups": 3}, "groups (3) must divide output channels (61)"),
+     ({"out": 0}, "out must be at least 1, got 0"),
+     ({"out": 8, "k": 0}, "k must be at least 1, got 0"),
+     ({"out": 8, "stride": 0}, "stride must be at least 1, got 0"),
+     ({"out": 8, "pad": -1}, "pad must be at least 0, got -1"),
+     ({"out": 8, "k": 31, "pad": 0}, "kernel 31 (dilation 1) does not fit input size 28")],
+)
+def test_conv_errors(args, message):
+    with pytest.raises(ShapeError, match=re.escape(message)):
+        apply("conv", Shape(240, 28, 28), **args)
+
+
+# -- fc, bn, activations ---------------------------------------------------------------------------
+
+
+def test_fc_flattens_and_counts_bias():
+    # VGG16 fc6: 7x7x512 -> 4096 with bias
+    r = apply("fc", Shape(512, 7, 7), out=4096)
+    assert r.cost.macs == 25088 * 4096
+    assert r.cost.params == 25088 * 4096 + 4096
+    assert r.cost.flops == 2 * 25088 * 4096 + 4096
+    assert r.cost.mem_access == 25088 + 25088 * 4096 + 4096 + 4096
+    assert (r.out, r.category) == (Shape(4096), "fc")
+
+
+def test_bn_counts_gamma_and_beta():
+    r = apply("bn", Shape(64, 10, 10))
+    assert r.cost == Cost(0, 2 * 6400, 2 * 64, 6400, 2 * 6400 + 2 * 64)
+
+
+@pytest.mark.parametrize(("kind", "per_element"),
+                         [("relu", 1), ("relu6", 2), ("sigmoid", 3), ("hsigmoid", 4),
+                          ("swish", 4), ("hswish", 5)])
+def test_activations(kind, per_element):
+    r = apply(kind, Shape(8, 4, 4))
+    assert r.cost == Cost(0, per_element * 128, 0, 128, 256)
+
+
+# -- pooling ---------------------------------------------------------------------------------
+
+
+def test_maxpool_and_avgpool():
+    x = Shape(24, 112, 112)
+    m = apply("maxpool", x, k=3, stride=2, pad=1)
+    assert m.out == Shape(24, 56, 56)
+    assert m.cost.flops == 8 * 24 * 56 * 56
+    a = apply("avgpool", x, k=2)
+    assert a.out == Shape(24, 56, 56)
+    assert a.cost.flops == 4 * 24 * 56 * 56
+    assert a.cost.mem_access == x.numel + 24 * 56 * 56
+
+
+def test_ceil_mode_matches_pytorch():
+    # torch.nn.MaxPool2d(3, 2, ceil_mode=True) on 112 -> 56, on 55 -> 27, on 14 -> 7
+    assert out_size(112, 3, 2, 0, ceil=True) == 56
+    assert out_size(55, 3, 2, 0, ceil=True) == 27
+    assert out_size(14, 3, 2, 0, ceil=True) == 7
+    assert out_size(14, 3, 2, 0) == 6
+    # the last window must start inside the input: 5, k2 s2 p1, ceil -> 3 (not 4)
+    assert out_size(5, 2, 2, 1, ceil=True) == 3
+
+
+def test_adaptive_and_global_pool():
+    # 7x7 -> 7x7 reads each element once; 5x5 -> 7x7 (torch bins overlap)
+    assert apply("adaptive_avgpool", Shape(512, 7, 7), size=7).cost.flops == 512 * 49
+    # bins [floor(i*5/7), ceil((i+1)*5/7)) have lengths 1,2,2,1,2,2,1 = 11 per axis
+    assert apply("adaptive_avgpool", Shape(1, 5, 5), size=7).cost.flops == 11 * 11
+    g = apply("gap", Shape(1024, 7, 7))
+    assert (g.out, g.cost.flops) == (Shape(1024), 1024 * 49)
+
+
+# -- merges and views ---------------------------------------------------------------------------
+
+
+def test_add_concat_mul():
+    x = Shape(240, 28, 28)
+    add = KINDS["add"].apply([x, x], {})
+    assert add.cost == Cost(0, x.numel, 0, x.numel, 3 * x.numel)
+    cat = KINDS["concat"].apply([Shape(216, 28, 28), Shape(24, 28, 28)], {})
+    assert cat.out == x and cat.cost.mem_access == 2 * x.numel
+    mul = KINDS["mul"].apply([x, Shape(240)], {})
+    assert mul.out == x and mul.cost.mem_access == x.numel + 240 + x.numel
+
+
+def test_merge_errors():
+    with pytest.raises(ShapeError, match="add needs equal shapes"):
+        KINDS["add"].apply([Shape(4, 2, 2), Shape(5, 2, 2)], {})
+    with pytest.raises(ShapeError, match="concat needs equal H and W"):
+        KINDS["concat"].apply([Shape(4, 2, 2), Shape(4, 3, 3)], {})
+    with pytest.raises(ShapeError, match="mul needs equal channels"):
+        KINDS["mul"].apply([Shape(4, 2, 2), Shape(5, 1, 1)], {})
+
+
+def test_views_cost_nothing():
+    x = Shape(116, 28, 28)
+    assert apply("split", x, parts=2, index=1) == (Shape(58, 28, 28), Cost(), "other")
+    assert apply("flatten", x).out == Shape(116 * 28 * 28)
+    assert apply("flatten", x).cost == apply("dropout", x).cost == Cost()
+
+
+def test_shuffle_moves_every_element():
+    # ShuffleNet V2 G4: no FLOPs, full memory traffic
+    r = apply("shuffle", Shape(116, 28, 28), groups=2)
+    assert r.cost == Cost(0, 0, 0, 116 * 784, 2 * 116 * 784)
+    with pytest.raises(ShapeError, match="groups"):
+        apply("shuffle", Shape(58, 28, 28), groups=3)
+
+
+def test_kind_registered_twice_is_a_bug():
+    from convcost.layers import register
+
+    with pytest.raises(RuntimeError, match="registered twice"):
+        register("conv")(lambda x: None)

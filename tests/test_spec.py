@@ -1,0 +1,251 @@
+"""The spec language: features, and every bad input -> one located message, exit status 2."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+
+import pytest
+
+from convcost.analysis import analyze
+from convcost.spec import load_spec
+
+HEAD = """\
+name: t
+input: {c: 3, h: 32, w: 32}
+"""
+
+
+def net(body: str, head: str = HEAD) -> str:
+    return head + textwrap.dedent(body)
+
+
+def failing(run, *args: str) -> str:
+    """Run the CLI, expect exit 2 and one message on stderr without a traceback."""
+    result = run(*args)
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.stderr
+    assert result.stdout == ""
+    return result.stderr
+
+
+def costs(text: str, **overrides: str):
+    return analyze(load_spec(text, "t.yaml"), overrides)
+
+
+# -- features -----------------------------------------------------------------------------
+
+
+def test_defaults_sugar_and_paths():
+    r = costs(net("""
+        defaults:
+          conv: {bn: true, act: relu6}
+        layers:
+          - conv: {out: 8, k: 3, stride: 2, name: stem}
+          - conv: {out: 16, act: none}
+          - conv: {out: 16, bn: false}
+        """))
+    assert [x.path for x in r.layers] == [
+        "stem", "stem.bn", "stem.relu6", "conv1", "conv1.bn", "conv2", "conv2.relu6"]
+    assert r.layers[0].out.hwc() == [16, 16, 8]
+
+
+def test_blocks_args_defaults_and_C():
+    r = costs(net("""
+        blocks:
+          pair:
+            args: {out: required, mid: out // 2, c_in: C}
+            layers:
+              - conv: {out: mid, name: a}
+              - conv: {out: out + c_in, name: b}
+        layers:
+          - pair: {out: 8}
+          - pair: {out: 4, name: second}
+        """))
+    assert [(x.path, x.out.c) for x in r.layers] == [
+        ("pair.a", 4), ("pair.b", 11), ("second.a", 2), ("second.b", 15)]
+
+
+def test_repeat_index_group_and_numbering():
+    r = costs(net("""
+        layers:
+          - group:
+              name: stage
+              layers:
+                - repeat:
+                    name: unit
+                    times: 3
+                    layers:
+                      - conv: {out: 8, stride: "2 if i == 0 else 1", k: 3}
+          - repeat:
+              times: 2
+              layers: [relu, {conv: {out: 8}}]
+        """))
+    paths = [x.path for x in r.layers]
+    assert paths[:3] == ["stage.unit1", "stage.unit2", "stage.unit3"]
+    assert r.layers[0].out.h == 16 and r.layers[1].out.h == 16
+    assert paths[3:] == ["repeat1.relu", "repeat1.conv", "repeat2.relu", "repeat2.conv"]
+
+
+def test_parallel_split_residual_and_mul():
+    r = costs(net("""
+        layers:
+          - conv: {out: 8}
+          - parallel:
+              split: true
+              merge: concat
+              branches:
+                - []
+                - [conv: {out: C}]
+          - residual:
+              layers: [conv: {out: 8, k: 3}]
+          - parallel:
+              merge: mul
+              branches:
+                - []
+                - [gap, fc: {out: 8}, sigmoid]
+        """))
+    kinds = [(x.path, x.kind) for x in r.layers]
+    assert kinds[1:5] == [("parallel1.b1.split", "split"), ("parallel1.b2.split", "split"),
+                          ("parallel1.b2.conv", "conv"), ("parallel1.concat", "concat")]
+    assert ("residual.add", "add") in kinds
+    assert r.layers[-1].kind == "mul" and r.layers[-1].out.hwc() == [32, 32, 8]
+
+
+def test_params_tables_and_overrides():
+    text = net("""
+        params: {width: 1.0, table: {1: 8, 2: 16}, g: 1}
+        layers:
+          - conv: {out: "int(table[g] * width)"}
+        """, head=HEAD.replace("32, w: 32", "res, w: res") + "") .replace(
+        "input:", "params_placeholder:")
+    text = "name: t\nparams: {width: 1.0, res: 32, table: {1: 8, 2: 16}, g: 1}\n" \
+           "input: {c: 3, h: res, w: res}\nlayers:\n  - conv: {out: \"int(table[g] * width)\"}\n"
+    assert costs(text).layers[0].out.hwc() == [32, 32, 8]
+    assert costs(text, g="2", width="0.5", res="16").layers[0].out.hwc() == [16, 16, 8]
+    assert costs(text, width="3/4").layers[0].out.c == 6
+
+
+# -- bad input: each names file, line and layer, exits 2 ----------------------------------------
+
+
+def test_missing_file(run):
+    assert "cannot read nope.yaml: no such file" in failing(run, "analyze", "nope.yaml")
+
+
+def test_directory_and_binary_file(run, tmp_path):
+    assert "is a directory" in failing(run, "analyze", str(tmp_path) + "/")
+    (tmp_path / "bin.yaml").write_bytes(b"\xff\xfe\x00")
+    assert "not UTF-8" in failing(run, "analyze", str(tmp_path / "bin.yaml"))
+
+
+def test_unknown_network_suggests(run):
+    err = failing(run, "analyze", "mobilenet_v")
+    assert "unknown network 'mobilenet_v'" in err and "did you mean 'mobilenet_v1'" in err
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [("name: t\ninput: {c: 3, h: 32, w: 32}\nlayers:\n  - conv: {out: [1, 2}\n", 4,
+      "YAML syntax error"),
+     ("", 1, "the spec is empty"),
+     ("- conv\n", 1, "the spec must be a mapping"),
+     ("name: t\ninput: {c: 3, h: 32, w: 32}\n", 1, "the spec needs 'layers'"),
+     (HEAD + "layers:\n  - convv: {out: 8}\n", 4, "unknown layer kind 'convv' (did you mean"),
+     (HEAD + "layers:\n  - conv: {out: 8, kernel: 3}\n", 4, "unknown argument 'kernel' for 'conv'"),
+     (HEAD + "layers:\n  - conv: {k: 3}\n", 4, "'conv' needs 'out'"),
+     (HEAD + "layers:\n  - conv: {out: 8, out: 9}\n", 4, "duplicate key 'out'"),
+     (HEAD + "layers:\n  - conv: {out: widht}\n", 4, "unknown name 'widht'"),
+     (HEAD + "layers:\n  - conv: {out: 2.5}\n", 4, "out must be a whole number, got 2.5"),
+     (HEAD + "layers:\n  - conv: {out: 0}\n", 4, "out must be at least 1, got 0"),
+     (HEAD + "layers:\n  - conv: {out: 8, bias: 3}\n", 4, "'bias' must be true or false"),
+      (HEAD + "layers:\n  - conv: {out: 8}\n  - conv: {out: 9, groups: 3}\n", 5,
+      "conv2: groups (3) must divide input channels (8)"),
+     (HEAD + "layers:\n  - conv: {out: 8, k: 40, pad: 0}\n", 4, "does not fit input size 32"),
+     (HEAD + "layers:\n  - residual:\n      layers: [conv: {out: 9}]\n", 4,
+      "residual.add: add needs equal shapes"),
+     (HEAD + "layers:\n  - parallel:\n      merge: concat\n      branches:\n        - []\n"
+      "        - [maxpool: {k: 2}]\n", 4, "parallel.concat: concat needs equal H and W"),
+     (HEAD + "layers:\n  - parallel: {merge: sum, branches: [[], []]}\n", 4,
+      "merge must be one of add, mul, concat"),
+     (HEAD + "layers:\n  - repeat: {times: 0, layers: [relu]}\n", 4,
+      "times must be at least 1"),
+     (HEAD + "layers:\n  - conv: &a {out: 8}\n  - conv: *a\n", 4, "aliases"),
+     (HEAD + "layers:\n  - conv: {out: 8, act: tanh}\n", 4, "unknown activation 'tanh'"),
+     (HEAD + "blocks:\n  b:\n    args: {out: required}\n    layers: [conv: {out: out}]\n"
+      "layers:\n  - b: {}\n", 8, "block 'b' needs 'out'"),
+     (HEAD + "blocks:\n  b:\n    layers: [conv: {out: 8}]\nlayers:\n  - b: {ot: 3}\n", 7,
+      "unknown argument 'ot' for block 'b'"),
+     (HEAD + "blocks:\n  b:\n    layers: [b]\nlayers:\n  - b\n", 5, "block 'b' uses itself"),
+     (HEAD + "layers:\n  - conv: {out: \"max(8, C)\", k: 3}\n  - relu: {x: 1}\n", 5,
+      "'relu' takes no arguments"),
+     ("name: t\ninput: {c: 3, h: 0, w: 32}\nlayers: [relu]\n", 2, "input must be at least"),
+     ("name: t\nlayer: []\ninput: {c: 3, h: 3, w: 3}\n", 2, "unknown key 'layer'")],
+)
+def test_bad_spec(run, spec_file, text, line, message):
+    path = spec_file(text)
+    err = failing(run, "analyze", path)
+    first = err.splitlines()[0]
+    assert first.startswith(f"error: {path}:{line}:"), err
+    assert message in err, err
+
+
+def test_flow_mapping_comma_hint(run, spec_file):
+    err = failing(run, "analyze", spec_file(HEAD + "layers:\n  - conv: {out: max(8, C)}\n"))
+    assert "quote expressions" in err
+
+
+def test_error_inside_block_names_the_use_site(run, spec_file):
+    path = spec_file(HEAD + "blocks:\n  b:\n    layers:\n      - conv: {out: 8, groups: 5}\n"
+                     "layers:\n  - b: {name: first}\n")
+    err = failing(run, "analyze", path)
+    assert err.startswith(f"error: {path}:6:") and "first.conv: groups (5)" in err
+    assert f"in block 'b' used at {path}:8:5" in err
+    assert "   6 |       - conv: {out: 8, groups: 5}" in err  # the source line, with a caret
+
+
+@pytest.mark.parametrize(
+    ("sets", "message"),
+    [(["--set", "widht=0.5"], "unknown param 'widht' for mobilenet_v1 (did you mean 'width'?)"),
+     (["--set", "width"], "expected NAME=VALUE"),
+     (["--set", "width="], "expected NAME=VALUE"),
+     (["--set", "width=abc"], "unknown name 'abc'"),
+     (["--set", "resolution=0"], "must be at least"),
+     (["--set", "width=0.01"], "out must be at least 1, got 0")],
+)
+def test_bad_set(run, sets, message):
+    assert message in failing(run, "analyze", "mobilenet_v1", *sets)
+
+
+def test_too_small_input_for_the_network(run):
+    # VGG16's five 2x2 pools need at least 32 px: at 16 the fifth pool has no window
+    assert "block5.maxpool: kernel 2" in failing(run, "analyze", "vgg16", "--set",
+                                                  "resolution=16")
+
+
+def test_set_names_the_spec_line_of_a_bad_lookup(run):
+    # g=5 is not in ShuffleNet v1's Table 1: the error points at the lookup in the spec
+    err = failing(run, "analyze", "shufflenet_v1", "--set", "groups=5")
+    assert err.startswith("error: specs/shufflenet_v1.yaml:") and "no entry 5" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [(["analyze", "vgg16", "--format", "xml"], "Invalid value for '-f' / '--format'"),
+     (["layer", "conv", "--in", "64x64", "--out", "4"], "bad shape '64x64': expected HxWxC"),
+     (["layer", "conv", "--in", "0x64x3", "--out", "4"], "at least 1"),
+     (["layer", "conv", "--in", "64x64x3"], "needs --out"),
+     (["layer", "pw", "--in", "64x64x3", "--out", "4", "-k", "3"], "pointwise convolution is 1x1"),
+     (["layer", "dw", "--in", "64x64x3", "--out", "4"], "keeps its 3 input channels"),
+     (["layer", "conv", "--in", "64x64x3", "--out", "4", "-g", "2"], "groups (2) must divide"),
+     (["compare", "vgg16@width=2"], "unknown param 'width' for vgg16"),
+     (["compare", "vgg16@width"], "expected NAME@KEY=VALUE")],
+)
+def test_bad_arguments(run, args, message):
+    assert message in failing(run, *args)
+
+
+def test_json_of_a_good_spec_round_trips(run, spec_file):
+    path = spec_file(HEAD + "layers:\n  - conv: {out: 8, k: 3}\n")
+    data = json.loads(run("analyze", path, "-f", "json").stdout)
+    assert data["layers"][0]["line"] == 4 and data["totals"]["macs"] == 32 * 32 * 8 * 27
