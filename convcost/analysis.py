@@ -64,10 +64,14 @@ class Report:
         return {c: _sum(costs) for c, costs in groups.items() if costs}
 
     def by_block(self, depth: int = 1) -> dict[str, Cost]:
-        """Totals per path prefix of `depth` segments, in network order."""
+        """Totals per path prefix of `depth` segments, in network order.
+
+        A conv's attached batch norm and activation (`stem+bn`, `stem+relu`) belong to it.
+        """
         groups: dict[str, list[Cost]] = {}
         for layer in self.layers:
-            groups.setdefault(".".join(layer.path.split(".")[:depth]), []).append(layer.cost)
+            key = ".".join(layer.path.split("+")[0].split(".")[:depth])
+            groups.setdefault(key, []).append(layer.cost)
         return {k: _sum(costs) for k, costs in groups.items()}
 
 
@@ -160,7 +164,7 @@ def layer_report(kind: str, x: Shape, *, out: int | None = None, k: int = 3, str
     }[kind]
     layers, y = [], x
     for path, layer_kind, args in plan:
-        for p, kd, a in [(path, layer_kind, args), *([(_join(path, "bn"), "bn", {})] if bn else [])]:
+        for p, kd, a in [(path, layer_kind, args), *([(f"{path}+bn", "bn", {})] if bn else [])]:
             layer = run_layer(kd, [y], a, p)
             layers.append(layer)
             y = layer.out
@@ -319,7 +323,7 @@ class _Expander:
         args = {name: _coerce(kind.args[name], v, scope) for name, v in values.items()}
         y = self.emit(item.kind, [x], args, path, item.loc)
         if bn is not None and _coerce(Arg("bn", "bool", False, False, False), bn, scope):
-            y = self.emit("bn", [y], {}, _join(path, "bn"), item.loc)
+            y = self.emit("bn", [y], {}, f"{path}+bn", item.loc)
         if act is not None:
             if isinstance(act.raw, str) and act.raw.isidentifier() and act.raw not in scope:
                 raise SpecError(f"unknown activation '{act.raw}'"
@@ -330,7 +334,7 @@ class _Expander:
                 raise SpecError(f"unknown activation {name!r}"
                                 f"{did_you_mean(str(name), activation_names())}", act.loc, path)
             if name != "none":
-                y = self.emit(name, [y], {}, _join(path, name), item.loc)
+                y = self.emit(name, [y], {}, f"{path}+{name}", item.loc)
         return y
 
     def emit(self, kind: str, inputs: Sequence[Shape], args: Mapping[str, Any], path: str,

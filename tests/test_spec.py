@@ -46,7 +46,7 @@ def test_defaults_sugar_and_paths():
           - conv: {out: 16, bn: false}
         """))
     assert [x.path for x in r.layers] == [
-        "stem", "stem.bn", "stem.relu6", "conv1", "conv1.bn", "conv2", "conv2.relu6"]
+        "stem", "stem+bn", "stem+relu6", "conv1", "conv1+bn", "conv2", "conv2+relu6"]
     assert r.layers[0].out.hwc() == [16, 16, 8]
 
 
