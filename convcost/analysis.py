@@ -88,8 +88,10 @@ def resolve_params(spec: Spec, overrides: Mapping[str, str] | None = None) -> di
     for key in overrides:
         if key not in spec.params:
             known = ", ".join(spec.params) or "none"
-            raise SpecError(f"unknown param '{key}' for {spec.name}"
-                            f"{did_you_mean(key, spec.params)}", hint=f"params: {known}")
+            raise SpecError(
+                f"unknown param '{key}' for {spec.name}{did_you_mean(key, spec.params)}",
+                hint=f"params: {known}",
+            )
     scope: dict[str, Any] = {}
     for key, value in spec.params.items():
         if key in overrides:
@@ -110,15 +112,15 @@ def analyze(spec: Spec, overrides: Mapping[str, str] | None = None) -> Report:
     scope = {**activation_names(), **params}
     shape = Shape(*(_integer(spec.input[k], scope, "input " + k) for k in "chw"))
     if min(shape.c, shape.h, shape.w) < 1:
-        raise ShapeError(f"input must be at least 1x1x1, got {shape}",
-                         spec.input["c"].loc)
+        raise ShapeError(f"input must be at least 1x1x1, got {shape}", spec.input["c"].loc)
     expander = _Expander(spec, scope)
     expander.sequence(spec.layers, shape, "", scope)
     return Report(spec.name, params, shape, tuple(expander.out), spec.title)
 
 
-def run_layer(kind: str, inputs: Sequence[Shape], args: Mapping[str, Any], path: str,
-              loc: Loc | None = None) -> LayerCost:
+def run_layer(
+    kind: str, inputs: Sequence[Shape], args: Mapping[str, Any], path: str, loc: Loc | None = None
+) -> LayerCost:
     """Apply one registered kind; shape errors get the layer's location and path."""
     k = KINDS[kind]
     arity = len(inputs)
@@ -128,8 +130,9 @@ def run_layer(kind: str, inputs: Sequence[Shape], args: Mapping[str, Any], path:
         result = k.apply(inputs, dict(args))
     except ConvcostError as e:
         raise e.located(loc, path) from None
-    return LayerCost(path, kind, result.category, tuple(inputs), result.out, result.cost,
-                     loc.line if loc else 0)
+    return LayerCost(
+        path, kind, result.category, tuple(inputs), result.out, result.cost, loc.line if loc else 0
+    )
 
 
 SINGLE_LAYERS = ("conv", "pw", "dw", "dwsep")
@@ -137,39 +140,59 @@ SINGLE_LAYERS = ("conv", "pw", "dw", "dwsep")
 last two in sequence (a depthwise separable convolution, MobileNet v1 Fig. 3)."""
 
 
-def layer_report(kind: str, x: Shape, *, out: int | None = None, k: int = 3, stride: int = 1,
-                 pad: int | None = None, groups: int = 1, bias: bool = False,
-                 bn: bool = False) -> Report:
-    """A one-layer network (two for dwsep), each conv followed by batch norm if `bn`."""
-    if out is None and kind in ("conv", "pw", "dwsep"):
+@dataclass(frozen=True, slots=True)
+class LayerOptions:
+    """What `convcost layer` is asked for; no bias and no batch norm unless asked."""
+
+    out: int | None = None
+    k: int = 3
+    stride: int = 1
+    pad: int | None = None  # None: "same"
+    groups: int = 1
+    bias: bool = False
+    bn: bool = False
+
+
+def layer_report(kind: str, x: Shape, o: LayerOptions) -> Report:
+    """A one-layer network (two for dwsep), each conv followed by batch norm if `o.bn`."""
+    if o.out is None and kind in ("conv", "pw", "dwsep"):
         raise SpecError(f"'layer {kind}' needs --out (output channels)")
-    if kind == "pw" and k != 1:
-        raise SpecError(f"a pointwise convolution is 1x1; drop -k {k} or use 'layer conv'")
-    if groups != 1 and kind != "conv":
+    if kind == "pw" and o.k != 1:
+        raise SpecError(f"a pointwise convolution is 1x1; drop -k {o.k} or use 'layer conv'")
+    if o.groups != 1 and kind != "conv":
         raise SpecError(f"--groups applies to 'layer conv' only, not '{kind}'")
     mult = 1
-    if kind == "dw" and out is not None:
-        if out % x.c:
-            raise SpecError(f"a depthwise convolution keeps its {x.c} input channels "
-                            f"(or a multiple); --out {out} is not one")
-        mult = out // x.c
-    window = {"k": k, "stride": stride, "pad": pad, "bias": bias}
+    if kind == "dw" and o.out is not None:
+        if o.out % x.c:
+            raise SpecError(
+                f"a depthwise convolution keeps its {x.c} input channels "
+                f"(or a multiple); --out {o.out} is not one"
+            )
+        mult = o.out // x.c
+    window = {"k": o.k, "stride": o.stride, "pad": o.pad, "bias": o.bias}
+    pointwise = {"out": o.out, "k": 1, "bias": o.bias}
     plan: list[tuple[str, str, dict[str, Any]]] = {
-        "conv": [("conv", "conv", {**window, "out": out, "groups": groups})],
-        "pw": [("pw", "conv", {"out": out, "k": 1, "stride": stride, "pad": pad,
-                               "bias": bias})],
+        "conv": [("conv", "conv", {**window, "out": o.out, "groups": o.groups})],
+        "pw": [("pw", "conv", {**pointwise, "stride": o.stride, "pad": o.pad})],
         "dw": [("dw", "dwconv", {**window, "mult": mult})],
-        "dwsep": [("dw", "dwconv", window),
-                  ("pw", "conv", {"out": out, "k": 1, "bias": bias})],
+        "dwsep": [("dw", "dwconv", window), ("pw", "conv", pointwise)],
     }[kind]
     layers, y = [], x
     for path, layer_kind, args in plan:
-        for p, kd, a in [(path, layer_kind, args), *([(f"{path}+bn", "bn", {})] if bn else [])]:
+        steps = [(path, layer_kind, args), *([(f"{path}+bn", "bn", {})] if o.bn else [])]
+        for p, kd, a in steps:
             layer = run_layer(kd, [y], a, p)
             layers.append(layer)
             y = layer.out
-    shown = {"out": out, "k": 1 if kind == "pw" else k, "stride": stride,
-             "pad": "same" if pad is None else pad, "groups": groups, "bias": bias, "bn": bn}
+    shown = {
+        "out": o.out,
+        "k": o.k,
+        "stride": o.stride,
+        "pad": "same" if o.pad is None else o.pad,
+        "groups": o.groups,
+        "bias": o.bias,
+        "bn": o.bn,
+    }
     return Report(f"layer {kind}", shown, x, tuple(layers), f"{kind} layer")
 
 
@@ -179,21 +202,22 @@ class SeparableComparison:
 
     separable: Report
     standard: Report
-    macs_ratio: Fraction    # measured: separable MACs / standard MACs
+    macs_ratio: Fraction  # measured: separable MACs / standard MACs
     params_ratio: Fraction  # measured: separable params / standard params
-    formula: Fraction       # 1/N + 1/K^2
+    formula: Fraction  # 1/N + 1/K^2
 
 
-def compare_separable(x: Shape, *, out: int, k: int = 3, stride: int = 1,
-                      pad: int | None = None, bias: bool = False,
-                      bn: bool = False) -> SeparableComparison:
+def compare_separable(x: Shape, o: LayerOptions) -> SeparableComparison:
     """Build dwsep and the KxK standard conv with the same input, output, stride and padding."""
-    opts = {"out": out, "k": k, "stride": stride, "pad": pad, "bias": bias, "bn": bn}
-    sep = layer_report("dwsep", x, **opts)
-    std = layer_report("conv", x, **opts)
-    return SeparableComparison(sep, std, Fraction(sep.totals.macs, std.totals.macs),
-                               Fraction(sep.totals.params, std.totals.params),
-                               separable_ratio(out, k))
+    sep = layer_report("dwsep", x, o)
+    std = layer_report("conv", x, o)
+    return SeparableComparison(
+        sep,
+        std,
+        Fraction(sep.totals.macs, std.totals.macs),
+        Fraction(sep.totals.params, std.totals.params),
+        separable_ratio(sep.layers[-1].out.c, o.k),
+    )
 
 
 def _evaluate(value: Value, scope: Mapping[str, Any]) -> Any:
@@ -211,8 +235,11 @@ def _integer(value: Value, scope: Mapping[str, Any], what: str) -> int:
         raise SpecError(f"{what} must be a whole number, got {v!r}", value.loc)
     if isinstance(v, float):
         if not v.is_integer():
-            raise SpecError(f"{what} must be a whole number, got {v!r}", value.loc,
-                            hint="wrap it in int(), round() or make_divisible()")
+            raise SpecError(
+                f"{what} must be a whole number, got {v!r}",
+                value.loc,
+                hint="wrap it in int(), round() or make_divisible()",
+            )
         v = int(v)
     return v
 
@@ -285,8 +312,14 @@ class _Expander:
         self.out: list[LayerCost] = []
         self.stack: list[tuple[str, Loc]] = []
 
-    def sequence(self, items: Sequence[Item], x: Shape, parent: str,
-                 scope: Mapping[str, Any], block_body: bool = False) -> Shape:
+    def sequence(
+        self,
+        items: Sequence[Item],
+        x: Shape,
+        parent: str,
+        scope: Mapping[str, Any],
+        block_body: bool = False,
+    ) -> Shape:
         for item, name in zip(items, _names(items, block_body), strict=True):
             x = self.item(item, x, _join(parent, name), scope)
         return x
@@ -326,19 +359,26 @@ class _Expander:
             y = self.emit("bn", [y], {}, f"{path}+bn", item.loc)
         if act is not None:
             if isinstance(act.raw, str) and act.raw.isidentifier() and act.raw not in scope:
-                raise SpecError(f"unknown activation '{act.raw}'"
-                                f"{did_you_mean(act.raw, activation_names())}", act.loc, path,
-                                hint="activations: " + ", ".join(activation_names()))
+                raise SpecError(
+                    f"unknown activation '{act.raw}'{did_you_mean(act.raw, activation_names())}",
+                    act.loc,
+                    path,
+                    hint="activations: " + ", ".join(activation_names()),
+                )
             name = _evaluate(act, scope)
             if name not in activation_names():
-                raise SpecError(f"unknown activation {name!r}"
-                                f"{did_you_mean(str(name), activation_names())}", act.loc, path)
+                raise SpecError(
+                    f"unknown activation {name!r}{did_you_mean(str(name), activation_names())}",
+                    act.loc,
+                    path,
+                )
             if name != "none":
                 y = self.emit(name, [y], {}, f"{path}+{name}", item.loc)
         return y
 
-    def emit(self, kind: str, inputs: Sequence[Shape], args: Mapping[str, Any], path: str,
-             loc: Loc) -> Shape:
+    def emit(
+        self, kind: str, inputs: Sequence[Shape], args: Mapping[str, Any], path: str, loc: Loc
+    ) -> Shape:
         try:
             layer = run_layer(kind, inputs, args, path, loc)
         except ConvcostError as e:
@@ -348,8 +388,9 @@ class _Expander:
 
     def traced(self, e: ConvcostError) -> ConvcostError:
         if self.stack and "in block" not in e.hint:
-            trace = "; ".join(f"in block '{name}' used at {loc}" for name, loc in
-                              reversed(self.stack))
+            trace = "; ".join(
+                f"in block '{name}' used at {loc}" for name, loc in reversed(self.stack)
+            )
             e.hint = f"{e.hint}; {trace}" if e.hint else trace
         return e
 
@@ -359,9 +400,13 @@ class _Expander:
             raise SpecError(f"block '{item.block}' uses itself", item.loc, path)
         for key, v in item.args.items():
             if key not in block.args:
-                raise SpecError(f"unknown argument '{key}' for block '{item.block}'"
-                                f"{did_you_mean(key, block.args)}", v.loc, path,
-                                hint="arguments: " + (", ".join(block.args) or "none"))
+                raise SpecError(
+                    f"unknown argument '{key}' for block '{item.block}'"
+                    f"{did_you_mean(key, block.args)}",
+                    v.loc,
+                    path,
+                    hint="arguments: " + (", ".join(block.args) or "none"),
+                )
         args: dict[str, Any] = {}
         for key, default in block.args.items():
             if key in item.args:
@@ -376,16 +421,16 @@ class _Expander:
         finally:
             self.stack.pop()
 
-    def parallel(self, item: ParallelItem, x: Shape, path: str,
-                 scope: Mapping[str, Any]) -> Shape:
+    def parallel(self, item: ParallelItem, x: Shape, path: str, scope: Mapping[str, Any]) -> Shape:
         outs = []
         n = len(item.branches)
         for b, branch in enumerate(item.branches):
             branch_path = _join(path, f"b{b + 1}")
             y = x
             if item.split:
-                y = self.emit("split", [x], {"parts": n, "index": b},
-                              _join(branch_path, "split"), item.loc)
+                y = self.emit(
+                    "split", [x], {"parts": n, "index": b}, _join(branch_path, "split"), item.loc
+                )
             outs.append(self.sequence(branch, y, branch_path, scope))
         return self.emit(item.merge, outs, {}, _join(path, item.merge), item.loc)
 

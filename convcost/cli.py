@@ -27,18 +27,26 @@ class Group(click.Group):
         except ConvcostError as e:
             from convcost.zoo import source_text
 
-            click.echo("error: " + e.format(source_text(e.loc.file) if e.loc else None),
-                       err=True)
+            click.echo("error: " + e.format(source_text(e.loc.file) if e.loc else None), err=True)
             ctx.exit(ExitStatus.BAD_INPUT)
 
 
 def format_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     """--format/-f, shared by every command."""
-    return click.option("-f", "--format", "fmt", type=click.Choice(FORMATS), default="table",
-                        show_default=True, help="Output format; json and csv carry exact integers.")(fn)
+    return click.option(
+        "-f",
+        "--format",
+        "fmt",
+        type=click.Choice(FORMATS),
+        default="table",
+        show_default=True,
+        help="Output format; json and csv carry exact integers.",
+    )(fn)
 
 
-def parse_sets(_ctx: click.Context, _param: click.Parameter, values: Sequence[str]) -> dict[str, str]:
+def parse_sets(
+    _ctx: click.Context, _param: click.Parameter, values: Sequence[str]
+) -> dict[str, str]:
     """--set NAME=VALUE (repeatable) -> {NAME: VALUE}."""
     out = {}
     for v in values:
@@ -75,12 +83,28 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("spec")
-@click.option("--set", "sets", multiple=True, callback=parse_sets, metavar="NAME=VALUE",
-              help="Override a spec param, e.g. --set width=0.5 (repeatable).")
-@click.option("--by", type=click.Choice(["layer", "category", "block"]), default="layer",
-              show_default=True, help="One row per layer, per layer category, or per block.")
-@click.option("--depth", type=click.IntRange(min=1), default=1, show_default=True,
-              help="With --by block: how many path segments make a block.")
+@click.option(
+    "--set",
+    "sets",
+    multiple=True,
+    callback=parse_sets,
+    metavar="NAME=VALUE",
+    help="Override a spec param, e.g. --set width=0.5 (repeatable).",
+)
+@click.option(
+    "--by",
+    type=click.Choice(["layer", "category", "block"]),
+    default="layer",
+    show_default=True,
+    help="One row per layer, per layer category, or per block.",
+)
+@click.option(
+    "--depth",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="With --by block: how many path segments make a block.",
+)
 @format_option
 def analyze(spec: str, sets: dict[str, str], by: str, depth: int, fmt: str) -> None:
     """Cost of every layer of SPEC (a .yaml file or a built-in name), and totals.
@@ -93,15 +117,26 @@ def analyze(spec: str, sets: dict[str, str], by: str, depth: int, fmt: str) -> N
     from convcost import render
 
     report = _analyze(spec, sets)
-    emit(fmt, lambda: render.analyze_grid(report, by, depth),
-         lambda f: render.analyze_json(report, by, depth) if f == "json"
-         else render.analyze_csv(report, by, depth))
+    emit(
+        fmt,
+        lambda: render.analyze_grid(report, by, depth),
+        lambda f: (
+            render.analyze_json(report, by, depth)
+            if f == "json"
+            else render.analyze_csv(report, by, depth)
+        ),
+    )
 
 
 @cli.command()
 @click.argument("specs", nargs=-1, required=True)
-@click.option("--by", type=click.Choice(["network", "category"]), default="network",
-              show_default=True, help="Totals per network, or each network's split by category.")
+@click.option(
+    "--by",
+    type=click.Choice(["network", "category"]),
+    default="network",
+    show_default=True,
+    help="Totals per network, or each network's split by category.",
+)
 @format_option
 def compare(specs: tuple[str, ...], by: str, fmt: str) -> None:
     """Totals of several networks, and how many times the first one's each needs.
@@ -115,28 +150,64 @@ def compare(specs: tuple[str, ...], by: str, fmt: str) -> None:
     from convcost import render
 
     reports = [_analyze(*_split_at(s)) for s in specs]
-    emit(fmt, lambda: render.compare_grid(reports, specs, by),
-         lambda f: render.compare_json(reports, specs, by) if f == "json"
-         else render.compare_csv(reports, specs, by))
+    emit(
+        fmt,
+        lambda: render.compare_grid(reports, specs, by),
+        lambda f: (
+            render.compare_json(reports, specs, by)
+            if f == "json"
+            else render.compare_csv(reports, specs, by)
+        ),
+    )
 
 
 @cli.command()
 @click.argument("kind", type=click.Choice(["conv", "dw", "pw", "dwsep"]))
 @click.option("--in", "inp", required=True, metavar="HxWxC", help="Input shape, e.g. 64x64x3.")
 @click.option("--out", type=click.IntRange(min=1), help="Output channels.")
-@click.option("-k", "--kernel", type=click.IntRange(min=1), default=None,
-              help="Kernel size  [default: 3; pw is always 1]")
+@click.option(
+    "-k",
+    "--kernel",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Kernel size  [default: 3; pw is always 1]",
+)
 @click.option("-s", "--stride", type=click.IntRange(min=1), default=1, show_default=True)
-@click.option("-p", "--padding", type=click.IntRange(min=0), default=None,
-              help="Padding  [default: same, (k-1)/2]")
-@click.option("-g", "--groups", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Groups (conv only).")
+@click.option(
+    "-p",
+    "--padding",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Padding  [default: same, (k-1)/2]",
+)
+@click.option(
+    "-g",
+    "--groups",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Groups (conv only).",
+)
 @click.option("--bias/--no-bias", default=False, show_default=True)
-@click.option("--bn/--no-bn", default=False, show_default=True,
-              help="Follow each convolution with batch norm.")
+@click.option(
+    "--bn/--no-bn",
+    default=False,
+    show_default=True,
+    help="Follow each convolution with batch norm.",
+)
 @format_option
-def layer(kind: str, inp: str, out: int | None, kernel: int | None, stride: int, padding: int | None,
-          groups: int, bias: bool, bn: bool, fmt: str) -> None:
+def layer(
+    kind: str,
+    inp: str,
+    out: int | None,
+    kernel: int | None,
+    stride: int,
+    padding: int | None,
+    groups: int,
+    bias: bool,
+    bn: bool,
+    fmt: str,
+) -> None:
     """Cost of one layer: conv, dw (depthwise), pw (pointwise) or dwsep (both).
 
     dwsep also shows the standard KxK conv it replaces and the ratio of the two,
@@ -147,18 +218,23 @@ def layer(kind: str, inp: str, out: int | None, kernel: int | None, stride: int,
     convcost layer conv --in 56x56x240 --out 60 -k 1 -g 3
     """
     from convcost import render
-    from convcost.analysis import compare_separable, layer_report
+    from convcost.analysis import LayerOptions, compare_separable, layer_report
     from convcost.shapes import parse_hwc
 
     k = kernel if kernel is not None else (1 if kind == "pw" else 3)
-    opts = {"out": out, "k": k, "stride": stride,
-            "pad": padding, "bias": bias, "bn": bn}
+    opts = LayerOptions(out, k, stride, padding, groups, bias, bn)
     x = parse_hwc(inp)
-    report = layer_report(kind, x, groups=groups, **opts)
-    comparison = compare_separable(x, **opts) if kind == "dwsep" else None
-    emit(fmt, lambda: render.layer_grid(report, comparison),
-         lambda f: render.layer_json(report, comparison) if f == "json"
-         else render.layer_csv(report, comparison))
+    report = layer_report(kind, x, opts)
+    comparison = compare_separable(x, opts) if kind == "dwsep" else None
+    emit(
+        fmt,
+        lambda: render.layer_grid(report, comparison),
+        lambda f: (
+            render.layer_json(report, comparison)
+            if f == "json"
+            else render.layer_csv(report, comparison)
+        ),
+    )
 
 
 @cli.command("list")
@@ -170,8 +246,11 @@ def list_(fmt: str) -> None:
     from convcost.zoo import builtin, builtin_names
 
     entries = [(builtin(n), run(builtin(n))) for n in builtin_names()]
-    emit(fmt, lambda: render.list_grid(entries),
-         lambda f: render.list_json(entries) if f == "json" else render.list_csv(entries))
+    emit(
+        fmt,
+        lambda: render.list_grid(entries),
+        lambda f: render.list_json(entries) if f == "json" else render.list_csv(entries),
+    )
 
 
 def _split_at(arg: str) -> tuple[str, dict[str, str]]:

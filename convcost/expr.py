@@ -161,7 +161,11 @@ class _Evaluator:
             keys = ", ".join(str(k) for k in table)
             raise ExprError(f"no entry {key!r} in '{ast.unparse(node.value)}' (has {keys})")
         if isinstance(table, list):
-            if isinstance(key, int) and not isinstance(key, bool) and -len(table) <= key < len(table):
+            if (
+                isinstance(key, int)
+                and not isinstance(key, bool)
+                and -len(table) <= key < len(table)
+            ):
                 return table[key]
             raise ExprError(f"index {key!r} out of range for '{ast.unparse(node.value)}'")
         raise ExprError(f"'{ast.unparse(node.value)}' is not a table and cannot be indexed")

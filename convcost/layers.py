@@ -22,7 +22,7 @@ import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from fractions import Fraction
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from convcost.errors import ShapeError
 from convcost.shapes import Shape, out_size
@@ -102,14 +102,15 @@ class Kind:
 
 
 KINDS: dict[str, Kind] = {}
+F = TypeVar("F", bound=Callable[..., Result])
 
 _TYPES = {"int": "int", "bool": "bool", "Pair": "pair"}
 
 
-def register(*names: str, variadic: bool = False) -> Callable[[Callable[..., Result]], Any]:
+def register(*names: str, variadic: bool = False) -> Callable[[F], F]:
     """Register a formula under one or more kind names; registering a name twice is a bug."""
 
-    def deco(fn: Callable[..., Result]) -> Callable[..., Result]:
+    def deco(fn: F) -> F:
         args = {}
         for p in inspect.signature(fn).parameters.values():
             if p.kind is not inspect.Parameter.KEYWORD_ONLY:
@@ -118,8 +119,9 @@ def register(*names: str, variadic: bool = False) -> Callable[[Callable[..., Res
             optional = annotation.endswith(" | None")
             base = annotation.removesuffix(" | None")
             required = p.default is inspect.Parameter.empty
-            args[p.name] = Arg(p.name, _TYPES[base], None if required else p.default,
-                               required, optional)
+            args[p.name] = Arg(
+                p.name, _TYPES[base], None if required else p.default, required, optional
+            )
         for name in names:
             if name in KINDS:
                 raise RuntimeError(f"layer kind {name!r} registered twice")
@@ -215,8 +217,9 @@ def dwconv(
     MACs = k_h * k_w * mult * C_in * H_out * W_out (MobileNet v1 Eq. 3); see conv.
     """
     _at_least(1, mult=mult)
-    return conv(x, out=x.c * mult, k=k, stride=stride, pad=pad, dilation=dilation,
-                groups=x.c, bias=bias)
+    return conv(
+        x, out=x.c * mult, k=k, stride=stride, pad=pad, dilation=dilation, groups=x.c, bias=bias
+    )
 
 
 def separable_ratio(n: int, k: int) -> Fraction:

@@ -76,16 +76,21 @@ def params_text(params: Mapping[str, Any]) -> str:
 
 def layer_dict(layer: LayerCost) -> dict[str, Any]:
     """One layer as in the JSON schema."""
-    return {"path": layer.path, "kind": layer.kind, "category": layer.category,
-            "line": layer.line, "in": [x.hwc() for x in layer.inputs], "out": layer.out.hwc(),
-            **cost_dict(layer.cost)}
+    return {
+        "path": layer.path,
+        "kind": layer.kind,
+        "category": layer.category,
+        "line": layer.line,
+        "in": [x.hwc() for x in layer.inputs],
+        "out": layer.out.hwc(),
+        **cost_dict(layer.cost),
+    }
 
 
 def report_dict(report: Report, layers: bool = True) -> dict[str, Any]:
     """A report as in the JSON schema: network, params, input, layers, totals."""
     params = {k: v for k, v in report.params.items() if isinstance(v, int | float | str)}
-    out: dict[str, Any] = {"network": report.network, "params": params,
-                           "input": report.input.hwc()}
+    out: dict[str, Any] = {"network": report.network, "params": params, "input": report.input.hwc()}
     if layers:
         out["layers"] = [layer_dict(layer) for layer in report.layers]
     out["totals"] = cost_dict(report.totals)
@@ -110,8 +115,9 @@ def analyze_json(report: Report, by: str, depth: int) -> str:
     data = report_dict(report)
     if by != "layer":
         data["by"] = by
-        data["groups"] = [{"name": k, **cost_dict(c)}
-                          for k, c in groups_of(report, by, depth).items()]
+        data["groups"] = [
+            {"name": k, **cost_dict(c)} for k, c in groups_of(report, by, depth).items()
+        ]
     return to_json(data)
 
 
@@ -122,8 +128,10 @@ def compare_json(reports: Sequence[Report], labels: Sequence[str], by: str) -> s
     for report, label in zip(reports, labels, strict=True):
         d = report_dict(report, layers=False)
         d["label"] = label
-        d["ratio_to_first"] = {f: round(share(getattr(report.totals, f), getattr(base, f)), 6)
-                               for f in ("macs", "params", "activations", "mem_access")}
+        d["ratio_to_first"] = {
+            f: round(share(getattr(report.totals, f), getattr(base, f)), 6)
+            for f in ("macs", "params", "activations", "mem_access")
+        }
         if by == "category":
             d["categories"] = {k: cost_dict(c) for k, c in report.by_category().items()}
         out.append(d)
@@ -155,19 +163,33 @@ LAYER_COLUMNS = ["path", "kind", "category", "line", "in", "out", *COST_COLUMNS]
 
 
 def _layer_rows(layers: Sequence[LayerCost], prefix: str = "") -> list[list[Any]]:
-    return [[prefix + x.path, x.kind, x.category, x.line, shapes(x.inputs), str(x.out),
-             *cost_dict(x.cost).values()] for x in layers]
+    return [
+        [
+            prefix + x.path,
+            x.kind,
+            x.category,
+            x.line,
+            shapes(x.inputs),
+            str(x.out),
+            *cost_dict(x.cost).values(),
+        ]
+        for x in layers
+    ]
 
 
 def compare_csv(reports: Sequence[Report], labels: Sequence[str], by: str) -> str:
     """compare --format csv: one row per network (per network and category with --by)."""
     if by == "category":
-        rows = [[label, cat, *cost_dict(c).values()]
-                for r, label in zip(reports, labels, strict=True)
-                for cat, c in r.by_category().items()]
+        rows = [
+            [label, cat, *cost_dict(c).values()]
+            for r, label in zip(reports, labels, strict=True)
+            for cat, c in r.by_category().items()
+        ]
         return _csv(["network", "category", *COST_COLUMNS], rows)
-    rows = [[label, str(r.input), *cost_dict(r.totals).values()]
-            for r, label in zip(reports, labels, strict=True)]
+    rows = [
+        [label, str(r.input), *cost_dict(r.totals).values()]
+        for r, label in zip(reports, labels, strict=True)
+    ]
     return _csv(["network", "input", *COST_COLUMNS], rows)
 
 
@@ -193,20 +215,62 @@ def analyze_grid(report: Report, by: str, depth: int) -> Grid:
     title = f"{report.title or report.network} - {report.input} input"
     caption = f"{params_text(report.params)} · {CONVENTION}"
     if by == "layer":
-        header = ["layer", "kind", "in -> out", "MACs", "% MACs", "params", "activations",
-                  "mem access"]
-        rows = [[x.path, x.kind, f"{shapes(x.inputs)} -> {x.out}", si(x.cost.macs),
-                 pct(x.cost.macs, t.macs), si(x.cost.params), si(x.cost.activations),
-                 si(x.cost.mem_access)] for x in report.layers]
-        total = ["total", "", f"{len(report.layers)} layers", si(t.macs), "100.00%",
-                 si(t.params), si(t.activations), si(t.mem_access)]
+        header = [
+            "layer",
+            "kind",
+            "in -> out",
+            "MACs",
+            "% MACs",
+            "params",
+            "activations",
+            "mem access",
+        ]
+        rows = [
+            [
+                x.path,
+                x.kind,
+                f"{shapes(x.inputs)} -> {x.out}",
+                si(x.cost.macs),
+                pct(x.cost.macs, t.macs),
+                si(x.cost.params),
+                si(x.cost.activations),
+                si(x.cost.mem_access),
+            ]
+            for x in report.layers
+        ]
+        total = [
+            "total",
+            "",
+            f"{len(report.layers)} layers",
+            si(t.macs),
+            "100.00%",
+            si(t.params),
+            si(t.activations),
+            si(t.mem_access),
+        ]
         return Grid(title, header, rows, total, caption, left=3)
     header = [by, "MACs", "% MACs", "params", "% params", "activations", "mem access"]
-    rows = [[CATEGORY_LABELS.get(k, k) if by == "category" else k, si(c.macs),
-             pct(c.macs, t.macs), si(c.params), pct(c.params, t.params), si(c.activations),
-             si(c.mem_access)] for k, c in groups_of(report, by, depth).items()]
-    total = ["total", si(t.macs), "100.00%", si(t.params), "100.00%", si(t.activations),
-             si(t.mem_access)]
+    rows = [
+        [
+            CATEGORY_LABELS.get(k, k) if by == "category" else k,
+            si(c.macs),
+            pct(c.macs, t.macs),
+            si(c.params),
+            pct(c.params, t.params),
+            si(c.activations),
+            si(c.mem_access),
+        ]
+        for k, c in groups_of(report, by, depth).items()
+    ]
+    total = [
+        "total",
+        si(t.macs),
+        "100.00%",
+        si(t.params),
+        "100.00%",
+        si(t.activations),
+        si(t.mem_access),
+    ]
     return Grid(title, header, rows, total, caption)
 
 
@@ -220,12 +284,26 @@ def compare_grid(reports: Sequence[Report], labels: Sequence[str], by: str) -> G
         rows = []
         for r, label in zip(reports, labels, strict=True):
             split = r.by_category()
-            rows.append([label, si(r.totals.macs),
-                         *(pct(split[c].macs, r.totals.macs) if c in split else "-"
-                           for c in cats)])
+            rows.append(
+                [
+                    label,
+                    si(r.totals.macs),
+                    *(pct(split[c].macs, r.totals.macs) if c in split else "-" for c in cats),
+                ]
+            )
         return Grid("Cost by layer category", header, rows, None, CONVENTION)
-    header = ["network", "input", "MACs", "x MACs", "params", "x params", "activations",
-              "x act.", "mem access", "x mem"]
+    header = [
+        "network",
+        "input",
+        "MACs",
+        "x MACs",
+        "params",
+        "x params",
+        "activations",
+        "x act.",
+        "mem access",
+        "x mem",
+    ]
     rows = []
     for r, label in zip(reports, labels, strict=True):
         row = [label, str(r.input)]
@@ -242,8 +320,15 @@ def layer_grid(report: Report, comparison: SeparableComparison | None) -> Grid:
     header = ["layer", "kind", "in -> out", "MACs", "params", "activations", "mem access"]
 
     def row(name: str, kind: str, xs: Sequence[Any], y: Any, c: Cost) -> list[str]:
-        return [name, kind, f"{shapes(xs)} -> {y}", f"{c.macs:,}", f"{c.params:,}",
-                f"{c.activations:,}", f"{c.mem_access:,}"]
+        return [
+            name,
+            kind,
+            f"{shapes(xs)} -> {y}",
+            f"{c.macs:,}",
+            f"{c.params:,}",
+            f"{c.activations:,}",
+            f"{c.mem_access:,}",
+        ]
 
     rows = [row(x.path, x.kind, x.inputs, x.out, x.cost) for x in report.layers]
     total = row("total", "", [report.input], report.layers[-1].out, t)
@@ -251,15 +336,15 @@ def layer_grid(report: Report, comparison: SeparableComparison | None) -> Grid:
     if comparison is None:
         return Grid(report.title, header, rows, total, caption, left=3)
     std = comparison.standard
-    rows.append(row("replaces: standard conv", "conv", [std.input], std.layers[0].out,
-                    std.totals))
+    rows.append(row("replaces: standard conv", "conv", [std.input], std.layers[0].out, std.totals))
     n, k = std.params["out"], std.params["k"]
-    caption = (f"dwsep / standard: MACs {t.macs:,} / {std.totals.macs:,} = "
-               f"{comparison.macs_ratio} ({float(comparison.macs_ratio):.4f}); params "
-               f"{t.params:,} / {std.totals.params:,} = {comparison.params_ratio}. "
-               f"MobileNet v1 Eq. 5: 1/N + 1/K^2 = 1/{n} + 1/{k * k} = {comparison.formula}"
-               f"{' (equal)' if comparison.formula == comparison.macs_ratio else ''}.\n"
-               + caption)
+    caption = (
+        f"dwsep / standard: MACs {t.macs:,} / {std.totals.macs:,} = "
+        f"{comparison.macs_ratio} ({float(comparison.macs_ratio):.4f}); params "
+        f"{t.params:,} / {std.totals.params:,} = {comparison.params_ratio}. "
+        f"MobileNet v1 Eq. 5: 1/N + 1/K^2 = 1/{n} + 1/{k * k} = {comparison.formula}"
+        f"{' (equal)' if comparison.formula == comparison.macs_ratio else ''}.\n" + caption
+    )
     return Grid(report.title, header, rows, total, caption, left=3)
 
 
@@ -268,9 +353,11 @@ def layer_json(report: Report, comparison: SeparableComparison | None) -> str:
     data = report_dict(report)
     if comparison is not None:
         data["standard"] = report_dict(comparison.standard)
-        data["ratio"] = {"macs": str(comparison.macs_ratio),
-                         "params": str(comparison.params_ratio),
-                         "one_over_n_plus_one_over_k2": str(comparison.formula)}
+        data["ratio"] = {
+            "macs": str(comparison.macs_ratio),
+            "params": str(comparison.params_ratio),
+            "one_over_n_plus_one_over_k2": str(comparison.formula),
+        }
     return to_json(data)
 
 
@@ -306,13 +393,23 @@ def rich_table(grid: Grid) -> Table:
 
     cells = [grid.header, *grid.rows, *([grid.total] if grid.total else [])]
     widths = [max(len(row[i]) for row in cells) for i in range(len(grid.header))]
-    table = Table(title=grid.title, caption=grid.caption, box=box.SIMPLE_HEAD,
-                  show_footer=grid.total is not None, caption_justify="left")
+    table = Table(
+        title=grid.title,
+        caption=grid.caption,
+        box=box.SIMPLE_HEAD,
+        show_footer=grid.total is not None,
+        caption_justify="left",
+    )
     for i, (name, w) in enumerate(zip(grid.header, widths, strict=True)):
         wraps = i in grid.wrap or i == 0  # numbers never wrap; names fold if they must
-        table.add_column(name, justify="left" if i < grid.left else "right",
-                         no_wrap=not wraps, min_width=None if wraps else w, overflow="fold",
-                         footer=Text(grid.total[i]) if grid.total else "")
+        table.add_column(
+            name,
+            justify="left" if i < grid.left else "right",
+            no_wrap=not wraps,
+            min_width=None if wraps else w,
+            overflow="fold",
+            footer=Text(grid.total[i]) if grid.total else "",
+        )
     for row in grid.rows:
         table.add_row(*(Text(c) for c in row))
     return table
@@ -321,8 +418,12 @@ def rich_table(grid: Grid) -> Table:
 def markdown(grid: Grid) -> str:
     """A Grid as a GitHub Markdown table, with the caption below."""
     align = [":--" if i < grid.left else "--:" for i in range(len(grid.header))]
-    lines = [f"**{grid.title}**", "", "| " + " | ".join(grid.header) + " |",
-             "| " + " | ".join(align) + " |"]
+    lines = [
+        f"**{grid.title}**",
+        "",
+        "| " + " | ".join(grid.header) + " |",
+        "| " + " | ".join(align) + " |",
+    ]
     rows = [*grid.rows, *([grid.total] if grid.total else [])]
     lines += ["| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in rows]
     return "\n".join([*lines, "", grid.caption, ""])
@@ -330,31 +431,54 @@ def markdown(grid: Grid) -> str:
 
 def paper_text(paper: Mapping[str, str]) -> str:
     """'569M MACs, 4.2M params (Tables 4, 6, 7, 8)' from a spec's `paper:` mapping."""
-    figures = ", ".join(f"{paper[k]} {label}" for k, label in (("macs", "MACs"),
-                        ("params", "params")) if k in paper)
+    figures = ", ".join(
+        f"{paper[k]} {label}" for k, label in (("macs", "MACs"), ("params", "params")) if k in paper
+    )
     return f"{figures} ({paper['where']})" if "where" in paper else figures
 
 
 def list_grid(entries: Sequence[tuple[Spec, Report]]) -> Grid:
     """Rows of `convcost list`: each built-in network, its defaults, totals and paper figure."""
     header = ["name", "aliases", "title", "source", "paper", "defaults", "MACs", "params"]
-    rows = [[s.name, ", ".join(s.aliases), s.title, s.source,
-             paper_text(s.paper), params_text(r.params),
-             si(r.totals.macs), si(r.totals.params)] for s, r in entries]
+    rows = [
+        [
+            s.name,
+            ", ".join(s.aliases),
+            s.title,
+            s.source,
+            paper_text(s.paper),
+            params_text(r.params),
+            si(r.totals.macs),
+            si(r.totals.params),
+        ]
+        for s, r in entries
+    ]
     caption = "Any name or alias works wherever a spec file does · " + CONVENTION
     return Grid("Built-in networks", header, rows, None, caption, left=6, wrap=(2, 3, 4, 5))
 
 
 def list_json(entries: Sequence[tuple[Spec, Report]]) -> str:
     """`convcost list --format json`."""
-    return to_json([{"name": s.name, "aliases": list(s.aliases), "title": s.title,
-                     "source": s.source, "reference": s.reference, "paper": s.paper,
-                     **{k: v for k, v in report_dict(r, layers=False).items() if k != "network"}}
-                    for s, r in entries])
+    return to_json(
+        [
+            {
+                "name": s.name,
+                "aliases": list(s.aliases),
+                "title": s.title,
+                "source": s.source,
+                "reference": s.reference,
+                "paper": s.paper,
+                **{k: v for k, v in report_dict(r, layers=False).items() if k != "network"},
+            }
+            for s, r in entries
+        ]
+    )
 
 
 def list_csv(entries: Sequence[tuple[Spec, Report]]) -> str:
     """`convcost list --format csv`."""
-    rows = [[s.name, " ".join(s.aliases), s.title, s.source, s.reference,
-             *cost_dict(r.totals).values()] for s, r in entries]
+    rows = [
+        [s.name, " ".join(s.aliases), s.title, s.source, s.reference, *cost_dict(r.totals).values()]
+        for s, r in entries
+    ]
     return _csv(["name", "aliases", "title", "source", "reference", *COST_COLUMNS], rows)

@@ -24,8 +24,21 @@ SUGAR_KINDS = ("conv", "dwconv", "fc", "linear")
 ACTIVATIONS = (*ACT_FLOPS, "none")
 MERGES = ("add", "mul", "concat")
 CONTROL = ("repeat", "group", "parallel", "residual")
-TOP_KEYS = ("convcost", "name", "title", "source", "reference", "doc", "aliases", "paper",
-            "params", "input", "defaults", "blocks", "layers")
+TOP_KEYS = (
+    "convcost",
+    "name",
+    "title",
+    "source",
+    "reference",
+    "doc",
+    "aliases",
+    "paper",
+    "params",
+    "input",
+    "defaults",
+    "blocks",
+    "layers",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,8 +142,9 @@ def load_spec(text: str, file: str) -> Spec:
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         loc = Loc(file, mark.line + 1, mark.column + 1) if mark else None
-        raise SpecError(f"YAML syntax error: {e.problem or e.context}", loc,
-                        hint=_flow_hint(text, mark)) from None
+        raise SpecError(
+            f"YAML syntax error: {e.problem or e.context}", loc, hint=_flow_hint(text, mark)
+        ) from None
     except yaml.YAMLError as e:
         raise SpecError(f"cannot read YAML: {e}", Loc(file, 1)) from None
     return _Parser(file, text).spec(root)
@@ -145,8 +159,10 @@ def _flow_hint(text: str, mark: Any) -> str:
     return FLOW_HINT if "{" in line and "(" in line else ""
 
 
-FLOW_HINT = ('inside { } a plain value ends at , [ ] { }: quote expressions there, '
-             'e.g. out: "max(8, C // 4)"')
+FLOW_HINT = (
+    "inside { } a plain value ends at , [ ] { }: quote expressions there, "
+    'e.g. out: "max(8, C // 4)"'
+)
 
 
 class _Parser:
@@ -218,12 +234,16 @@ class _Parser:
             return Value(self.constructor.construct_object(node, deep=True), self.loc(node))
         return self.value(node)
 
-    def check_keys(self, m: Mapping[str, tuple[yaml.Node, yaml.Node]], allowed: Any,
-                   what: str) -> None:
+    def check_keys(
+        self, m: Mapping[str, tuple[yaml.Node, yaml.Node]], allowed: Any, what: str
+    ) -> None:
         for key, (k, _) in m.items():
             if key not in allowed:
-                raise self.fail(k, f"unknown key '{key}' in {what}{did_you_mean(key, allowed)}",
-                                hint="allowed: " + ", ".join(allowed))
+                raise self.fail(
+                    k,
+                    f"unknown key '{key}' in {what}{did_you_mean(key, allowed)}",
+                    hint="allowed: " + ", ".join(allowed),
+                )
 
     def require_keys(self, node: yaml.Node, m: Mapping[str, Any], keys: Any, what: str) -> None:
         for key in keys:
@@ -234,18 +254,24 @@ class _Parser:
 
     def spec(self, root: yaml.Node | None) -> Spec:
         if root is None:
-            raise SpecError("the spec is empty", Loc(self.file, 1),
-                            hint="a spec needs at least name, input and layers")
+            raise SpecError(
+                "the spec is empty",
+                Loc(self.file, 1),
+                hint="a spec needs at least name, input and layers",
+            )
         top = self.mapping(root, "the spec")
         self.check_keys(top, TOP_KEYS, "the spec")
         self.require_keys(root, top, ("name", "input", "layers"), "the spec")
         if "convcost" in top:
             version = self.value(top["convcost"][1])
             if version.raw != 1:
-                raise SpecError(f"unsupported spec version {version.raw!r} (this convcost reads 1)",
-                                version.loc)
-        text = {k: self.string(top[k][1], k) if k in top else ""
-                for k in ("name", "title", "source", "reference", "doc")}
+                raise SpecError(
+                    f"unsupported spec version {version.raw!r} (this convcost reads 1)", version.loc
+                )
+        text = {
+            k: self.string(top[k][1], k) if k in top else ""
+            for k in ("name", "title", "source", "reference", "doc")
+        }
         params = {}
         if "params" in top:
             for key, (_, v) in self.mapping(top["params"][1], "params").items():
@@ -261,20 +287,33 @@ class _Parser:
                 raise self.fail(k, f"block name '{name}' is already a layer kind")
         defaults = self.defaults(top["defaults"][1]) if "defaults" in top else {}
         blocks = {name: self.block(name, k, v) for name, (k, v) in blocks_nodes.items()}
-        aliases = ()
+        aliases: tuple[str, ...] = ()
         if "aliases" in top:
-            aliases = tuple(self.string(n, "an alias")
-                            for n in self.sequence(top["aliases"][1], "aliases"))
+            aliases = tuple(
+                self.string(n, "an alias") for n in self.sequence(top["aliases"][1], "aliases")
+            )
         paper = {}
         if "paper" in top:
             fields = self.mapping(top["paper"][1], "paper")
             self.check_keys(fields, ("macs", "params", "where"), "paper")
             paper = {k: str(self.value(v).raw) for k, (_, v) in fields.items()}
         layers = self.items(top["layers"][1], "layers")
-        return Spec(name=text["name"], file=self.file, text=self.text, params=params, input=inp,
-                    layers=layers, blocks=blocks, defaults=defaults, title=text["title"],
-                    source=text["source"], reference=text["reference"], doc=text["doc"],
-                    aliases=aliases, paper=paper)
+        return Spec(
+            name=text["name"],
+            file=self.file,
+            text=self.text,
+            params=params,
+            input=inp,
+            layers=layers,
+            blocks=blocks,
+            defaults=defaults,
+            title=text["title"],
+            source=text["source"],
+            reference=text["reference"],
+            doc=text["doc"],
+            aliases=aliases,
+            paper=paper,
+        )
 
     def mapping_keys(self, node: yaml.Node) -> dict[str, tuple[yaml.Node, yaml.Node]]:
         """Keys of an already visited mapping node (for key checks after reading values)."""
@@ -284,9 +323,12 @@ class _Parser:
         out = {}
         for kind, (k, v) in self.mapping(node, "defaults").items():
             if kind not in KINDS:
-                raise self.fail(k, f"unknown layer kind '{kind}' in defaults"
-                                f"{did_you_mean(kind, KINDS)}")
-            args = {key: self.value(vn) for key, (_, vn) in self.mapping(v, f"defaults.{kind}").items()}
+                raise self.fail(
+                    k, f"unknown layer kind '{kind}' in defaults{did_you_mean(kind, KINDS)}"
+                )
+            args = {
+                key: self.value(vn) for key, (_, vn) in self.mapping(v, f"defaults.{kind}").items()
+            }
             self.check_args(kind, self.mapping_keys(v), args)
             out[kind] = args
         return out
@@ -304,8 +346,9 @@ class _Parser:
                 args[arg] = None if v.raw == "required" else v
         if "doc" in m:
             self.string(m["doc"][1], "doc")
-        return Block(name, args, self.items(m["layers"][1], f"layers of block '{name}'"),
-                     self.loc(key))
+        return Block(
+            name, args, self.items(m["layers"][1], f"layers of block '{name}'"), self.loc(key)
+        )
 
     def items(self, node: yaml.Node, what: str) -> tuple[Item, ...]:
         if isinstance(node, yaml.ScalarNode) and node.value in ("", "~", "null"):
@@ -314,17 +357,25 @@ class _Parser:
 
     def item(self, node: yaml.Node) -> Item:
         loc = self.loc(node)
+        key_node: yaml.Node
+        body: yaml.Node | None
         if isinstance(node, yaml.ScalarNode):
             self.visit(node)
-            key, body = str(node.value), None
-            key_node = node
+            key, body, key_node = str(node.value), None, node
         else:
             m = self.mapping(node, "a layer")
             if len(m) != 1:
-                raise self.fail(node, "a layer is one 'kind: {args}' pair, got keys "
-                                + ", ".join(m), hint="indent arguments under the kind")
+                raise self.fail(
+                    node,
+                    "a layer is one 'kind: {args}' pair, got keys " + ", ".join(m),
+                    hint="indent arguments under the kind",
+                )
             ((key, (key_node, body)),) = m.items()
-        if body is not None and isinstance(body, yaml.ScalarNode) and body.value in ("", "~", "null"):
+        if (
+            body is not None
+            and isinstance(body, yaml.ScalarNode)
+            and body.value in ("", "~", "null")
+        ):
             body = None
         fields = self.mapping(body, f"'{key}'") if body is not None else {}
         name = self.string(fields.pop("name")[1], "name") if "name" in fields else None
@@ -341,31 +392,57 @@ class _Parser:
         self.check_args(key, fields, args)
         return LayerItem(key, args, name, loc, sugar.get("bn"), sugar.get("act"))
 
-    def check_args(self, kind: str, fields: Mapping[str, tuple[yaml.Node, yaml.Node]],
-                   args: Mapping[str, Value]) -> None:
+    def check_args(
+        self,
+        kind: str,
+        fields: Mapping[str, tuple[yaml.Node, yaml.Node]],
+        args: Mapping[str, Value],
+    ) -> None:
         allowed = [*KINDS[kind].args, *(("bn", "act") if kind in SUGAR_KINDS else ())]
         for key in args:
             if key not in allowed:
-                hint = ("arguments of " + kind + ": " + ", ".join(allowed)) if allowed \
+                hint = (
+                    ("arguments of " + kind + ": " + ", ".join(allowed))
+                    if allowed
                     else f"'{kind}' takes no arguments"
+                )
                 if any(c in key for c in "()[]"):
                     hint = FLOW_HINT
-                raise self.fail(fields[key][0], f"unknown argument '{key}' for '{kind}'"
-                                f"{did_you_mean(key, allowed)}", hint=hint)
+                raise self.fail(
+                    fields[key][0],
+                    f"unknown argument '{key}' for '{kind}'{did_you_mean(key, allowed)}",
+                    hint=hint,
+                )
 
-    def control(self, key: str, key_node: yaml.Node,
-                fields: dict[str, tuple[yaml.Node, yaml.Node]], name: str | None,
-                loc: Loc) -> Item:
-        allowed = {"repeat": ("times", "layers"), "group": ("layers",),
-                   "parallel": ("branches", "merge", "split"),
-                   "residual": ("layers", "shortcut")}[key]
+    def control(
+        self,
+        key: str,
+        key_node: yaml.Node,
+        fields: dict[str, tuple[yaml.Node, yaml.Node]],
+        name: str | None,
+        loc: Loc,
+    ) -> Item:
+        allowed = {
+            "repeat": ("times", "layers"),
+            "group": ("layers",),
+            "parallel": ("branches", "merge", "split"),
+            "residual": ("layers", "shortcut"),
+        }[key]
         self.check_keys(fields, (*allowed, "name"), f"'{key}'")
-        required = {"repeat": ("times", "layers"), "group": ("layers",),
-                    "parallel": ("branches", "merge"), "residual": ("layers",)}[key]
+        required = {
+            "repeat": ("times", "layers"),
+            "group": ("layers",),
+            "parallel": ("branches", "merge"),
+            "residual": ("layers",),
+        }[key]
         self.require_keys(key_node, fields, required, f"'{key}'")
         if key == "repeat":
-            return RepeatItem(self.value(fields["times"][1]),
-                              self.items(fields["layers"][1], "layers of 'repeat'"), name, loc)
+            return RepeatItem(
+                self.value(fields["times"][1]),
+                self.items(fields["layers"][1], "layers of 'repeat'"),
+                name,
+                loc,
+            )
         if key == "group":
             return GroupItem(self.items(fields["layers"][1], "layers of 'group'"), name, loc)
         if key == "residual":
@@ -374,8 +451,11 @@ class _Parser:
             return ParallelItem((shortcut, body), "add", False, name, loc, "residual")
         merge = self.string(fields["merge"][1], "merge")
         if merge not in MERGES:
-            raise self.fail(fields["merge"][1], f"merge must be one of {', '.join(MERGES)}, "
-                            f"got '{merge}'{did_you_mean(merge, MERGES)}")
+            raise self.fail(
+                fields["merge"][1],
+                f"merge must be one of {', '.join(MERGES)}, "
+                f"got '{merge}'{did_you_mean(merge, MERGES)}",
+            )
         split = False
         if "split" in fields:
             split_value = self.value(fields["split"][1])

@@ -67,8 +67,10 @@ def load(arg: str) -> Spec:
     table = aliases()
     if arg in table:
         return builtin(table[arg])
-    raise SpecError(f"unknown network '{arg}'{did_you_mean(arg, [*names, *table])}",
-                    hint="`convcost list` shows the built-in networks; or give a path to a .yaml")
+    raise SpecError(
+        f"unknown network '{arg}'{did_you_mean(arg, [*names, *table])}",
+        hint="`convcost list` shows the built-in networks; or give a path to a .yaml",
+    )
 
 
 def source_text(file: str) -> str | None:

@@ -33,8 +33,19 @@ def test_analyze_table_shows_every_layer_and_totals(run):
 
 
 def test_analyze_with_sets(run):
-    data = json.loads(ok(run, "analyze", "mobilenet_v1", "--set", "width=0.5", "--set",
-                         "resolution=160", "-f", "json"))
+    data = json.loads(
+        ok(
+            run,
+            "analyze",
+            "mobilenet_v1",
+            "--set",
+            "width=0.5",
+            "--set",
+            "resolution=160",
+            "-f",
+            "json",
+        )
+    )
     assert data["params"] == {"width": 0.5, "resolution": 160, "classes": 1000}
     assert data["input"] == [160, 160, 3]
 
@@ -43,8 +54,19 @@ def test_analyze_json_schema(run):
     data = json.loads(ok(run, "analyze", "shufflenet_v2", "-f", "json"))
     assert set(data) == {"network", "params", "input", "layers", "totals"}
     layer = data["layers"][0]
-    assert set(layer) == {"path", "kind", "category", "line", "in", "out", "macs", "flops",
-                          "params", "activations", "mem_access"}
+    assert set(layer) == {
+        "path",
+        "kind",
+        "category",
+        "line",
+        "in",
+        "out",
+        "macs",
+        "flops",
+        "params",
+        "activations",
+        "mem_access",
+    }
     assert layer["in"] == [[224, 224, 3]] and layer["out"] == [112, 112, 24]
     for field in ("macs", "flops", "params", "activations", "mem_access"):
         assert data["totals"][field] == sum(x[field] for x in data["layers"])
@@ -73,8 +95,9 @@ def test_analyze_by(run, by, fmt):
 
 
 def test_analyze_by_block_depth(run):
-    data = json.loads(ok(run, "analyze", "shufflenet_v1", "--by", "block", "--depth", "2",
-                         "-f", "json"))
+    data = json.loads(
+        ok(run, "analyze", "shufflenet_v1", "--by", "block", "--depth", "2", "-f", "json")
+    )
     names = [g["name"] for g in data["groups"]]
     assert names[:5] == ["init_block", "init_pool", "stage2.down", "stage2.unit1", "stage2.unit2"]
 
@@ -102,8 +125,9 @@ def test_compare(run):
 
 
 def test_compare_params_per_network(run):
-    data = json.loads(ok(run, "compare", "mobilenet_v1", "mobilenet_v1@width=0.5,resolution=160",
-                         "-f", "json"))
+    data = json.loads(
+        ok(run, "compare", "mobilenet_v1", "mobilenet_v1@width=0.5,resolution=160", "-f", "json")
+    )
     assert data[1]["label"] == "mobilenet_v1@width=0.5,resolution=160"
     assert data[1]["params"]["resolution"] == 160
 
@@ -124,30 +148,51 @@ def test_layer_dwsep(run):
     assert "110,592" in out and "49,152" in out and "442,368" in out
     assert "13/36" in out and "1/N + 1/K^2 = 1/4 + 1/9 = 13/36" in out
     data = json.loads(ok(run, "layer", "dwsep", "--in", "64x64x3", "--out", "4", "-f", "json"))
-    assert data["ratio"] == {"macs": "13/36", "params": "13/36",
-                             "one_over_n_plus_one_over_k2": "13/36"}
+    assert data["ratio"] == {
+        "macs": "13/36",
+        "params": "13/36",
+        "one_over_n_plus_one_over_k2": "13/36",
+    }
     assert data["standard"]["totals"]["macs"] == 442_368
-    rows = list(csv.DictReader(io.StringIO(ok(run, "layer", "dwsep", "--in", "64x64x3",
-                                              "--out", "4", "-f", "csv"))))
+    rows = list(
+        csv.DictReader(
+            io.StringIO(ok(run, "layer", "dwsep", "--in", "64x64x3", "--out", "4", "-f", "csv"))
+        )
+    )
     assert [r["path"] for r in rows] == ["dw", "pw", "standard.conv"]
 
 
 def test_layer_bias_and_bn_change_params_not_macs(run):
-    plain = json.loads(ok(run, "layer", "dwsep", "--in", "14x14x512", "--out", "512", "-f",
-                          "json"))
-    full = json.loads(ok(run, "layer", "dwsep", "--in", "14x14x512", "--out", "512", "--bias",
-                         "--bn", "-f", "json"))
+    plain = json.loads(ok(run, "layer", "dwsep", "--in", "14x14x512", "--out", "512", "-f", "json"))
+    full = json.loads(
+        ok(
+            run,
+            "layer",
+            "dwsep",
+            "--in",
+            "14x14x512",
+            "--out",
+            "512",
+            "--bias",
+            "--bn",
+            "-f",
+            "json",
+        )
+    )
     assert plain["totals"]["macs"] == full["totals"]["macs"] == 52_283_392  # MobileNet Table 3
     assert full["totals"]["params"] == 266_752 + (512 + 512) + 2 * (2 * 512)
     assert full["ratio"]["macs"] == "521/4608"  # 1/512 + 1/9
 
 
-@pytest.mark.parametrize(("kind", "args", "macs"),
-                         [("conv", ["--out", "64", "-k", "3"], 86_704_128),
-                          ("pw", ["--out", "8"], 224 * 224 * 3 * 8),
-                          ("dw", [], 224 * 224 * 3 * 9),
-                          ("conv", ["--out", "6", "-k", "1", "-g", "3", "-s", "2"],
-                           112 * 112 * 6)])
+@pytest.mark.parametrize(
+    ("kind", "args", "macs"),
+    [
+        ("conv", ["--out", "64", "-k", "3"], 86_704_128),
+        ("pw", ["--out", "8"], 224 * 224 * 3 * 8),
+        ("dw", [], 224 * 224 * 3 * 9),
+        ("conv", ["--out", "6", "-k", "1", "-g", "3", "-s", "2"], 112 * 112 * 6),
+    ],
+)
 def test_layer_kinds(run, kind, args, macs):
     data = json.loads(ok(run, "layer", kind, "--in", "224x224x3", *args, "-f", "json"))
     assert data["totals"]["macs"] == macs
@@ -181,8 +226,12 @@ def test_version(run):
 
 
 def _modules_after(code: str) -> set[str]:
-    out = subprocess.run([sys.executable, "-c", code + "\nimport sys\nprint(' '.join(sys.modules))"],
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code + "\nimport sys\nprint(' '.join(sys.modules))"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     return set(out.split()[-1000000:])
 
 
@@ -193,9 +242,11 @@ def test_cli_import_is_light():
 
 
 def test_json_analysis_does_not_load_rich_or_numpy(tmp_path):
-    code = ("import sys\nfrom convcost.cli import cli\n"
-            "try:\n    cli(['analyze', 'mobilenet_v1', '-f', 'json'])\nexcept SystemExit:\n    pass\n"
-            f"open({str(tmp_path / 'mods')!r}, 'w').write(' '.join(sys.modules))")
+    code = (
+        "import sys\nfrom convcost.cli import cli\n"
+        "try:\n    cli(['analyze', 'mobilenet_v1', '-f', 'json'])\nexcept SystemExit:\n    pass\n"
+        f"open({str(tmp_path / 'mods')!r}, 'w').write(' '.join(sys.modules))"
+    )
     subprocess.run([sys.executable, "-c", code], capture_output=True, check=True)
     loaded = set((tmp_path / "mods").read_text().split())
     assert "yaml" in loaded and not {"rich", "numpy"} & loaded
@@ -203,10 +254,14 @@ def test_json_analysis_does_not_load_rich_or_numpy(tmp_path):
 
 def test_console_script_exit_codes():
     # the installed entry point: 0 on success, 2 on bad input, one line, no traceback
-    good = subprocess.run([sys.executable, "-m", "convcost", "analyze", "vgg16", "-f", "csv"],
-                          capture_output=True, text=True)
+    good = subprocess.run(
+        [sys.executable, "-m", "convcost", "analyze", "vgg16", "-f", "csv"],
+        capture_output=True,
+        text=True,
+    )
     assert good.returncode == 0 and good.stdout.startswith("path,kind")
-    bad = subprocess.run([sys.executable, "-m", "convcost", "analyze", "vgg17"],
-                         capture_output=True, text=True)
+    bad = subprocess.run(
+        [sys.executable, "-m", "convcost", "analyze", "vgg17"], capture_output=True, text=True
+    )
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
     assert bad.stderr.startswith("error: unknown network 'vgg17' (did you mean 'vgg16'?)")

@@ -11,14 +11,33 @@ from convcost.expr import ExprError, evaluate, make_divisible
 
 @pytest.mark.parametrize(
     ("text", "value"),
-    [("int(32 * width)", 24), ("C // 4", 60), ("2 if i == 0 else 1", 2), ("stages[1.0][2]", 464),
-     ("max(8, C // 64)", 8), ("-(3 - 5) ** 2", -4), ("make_divisible(32 * width, 8)", 24),
-     ("round(2.5)", 2), ("ceil(7 / 2)", 4), ("floor(7 / 2)", 3), ("out - C", 0),
-     ("table[groups]", 240), ("1 < 2 < 3", True), ("width > 0.5 and groups == 3", True)],
+    [
+        ("int(32 * width)", 24),
+        ("C // 4", 60),
+        ("2 if i == 0 else 1", 2),
+        ("stages[1.0][2]", 464),
+        ("max(8, C // 64)", 8),
+        ("-(3 - 5) ** 2", -4),
+        ("make_divisible(32 * width, 8)", 24),
+        ("round(2.5)", 2),
+        ("ceil(7 / 2)", 4),
+        ("floor(7 / 2)", 3),
+        ("out - C", 0),
+        ("table[groups]", 240),
+        ("1 < 2 < 3", True),
+        ("width > 0.5 and groups == 3", True),
+    ],
 )
 def test_allowed(text, value):
-    scope = {"width": 0.75, "C": 240, "i": 0, "out": 240, "groups": 3,
-             "stages": {1.0: [116, 232, 464]}, "table": {3: 240}}
+    scope = {
+        "width": 0.75,
+        "C": 240,
+        "i": 0,
+        "out": 240,
+        "groups": 3,
+        "stages": {1.0: [116, 232, 464]},
+        "table": {3: 240},
+    }
     assert evaluate(text, scope) == value
 
 
@@ -38,19 +57,21 @@ def test_make_divisible_is_torchvisions():
 
 @pytest.mark.parametrize(
     ("text", "message"),
-    [("__import__('os')", "unknown function '__import__'"),
-     ("width.real", "is not allowed"),
-     ("lambda: 1", "is not allowed"),
-     ("widht * 2", "unknown name 'widht' (did you mean 'width'?)"),
-     ("table[5]", "no entry 5 in 'table' (has 3)"),
-     ("width[0]", "cannot be indexed"),
-     ("1 +", "cannot parse expression"),
-     ("'abc'", "is not a number"),
-     ("2 ** 100", "exponent 100 is too large"),
-     ("10 ** 20", "too large"),
-     ("1 // 0", "by zero"),
-     ("max(width=1)", "keyword arguments"),
-     ("x" * 600, "longer than 500")],
+    [
+        ("__import__('os')", "unknown function '__import__'"),
+        ("width.real", "is not allowed"),
+        ("lambda: 1", "is not allowed"),
+        ("widht * 2", "unknown name 'widht' (did you mean 'width'?)"),
+        ("table[5]", "no entry 5 in 'table' (has 3)"),
+        ("width[0]", "cannot be indexed"),
+        ("1 +", "cannot parse expression"),
+        ("'abc'", "is not a number"),
+        ("2 ** 100", "exponent 100 is too large"),
+        ("10 ** 20", "too large"),
+        ("1 // 0", "by zero"),
+        ("max(width=1)", "keyword arguments"),
+        ("x" * 600, "longer than 500"),
+    ],
 )
 def test_refused(text, message):
     with pytest.raises(ExprError, match=re.escape(message)):

@@ -7,7 +7,7 @@ from fractions import Fraction
 
 import pytest
 
-from convcost.analysis import compare_separable, layer_report
+from convcost.analysis import LayerOptions, compare_separable, layer_report
 from convcost.errors import ShapeError
 from convcost.layers import KINDS, Cost, separable_ratio
 from convcost.shapes import Shape, out_size, parse_hwc
@@ -22,14 +22,14 @@ def apply(kind: str, *inputs: Shape, **args: object):
 
 def test_seed_standard_conv_64x64x3_to_4():
     # seed 001: 3x3x3x64x64x4 = 442,368 mult-adds; 3x3x3x4 = 108 params
-    r = layer_report("conv", parse_hwc("64x64x3"), out=4, k=3)
+    r = layer_report("conv", parse_hwc("64x64x3"), LayerOptions(out=4, k=3))
     assert (r.totals.macs, r.totals.params) == (3 * 3 * 3 * 64 * 64 * 4, 3 * 3 * 3 * 4)
     assert (r.totals.macs, r.totals.params) == (442_368, 108)
 
 
 def test_seed_depthwise_separable_parts():
     # seed 001: depthwise 110,592 / 27, pointwise 49,152 / 12, together 159,744 / 39
-    r = layer_report("dwsep", parse_hwc("64x64x3"), out=4, k=3)
+    r = layer_report("dwsep", parse_hwc("64x64x3"), LayerOptions(out=4, k=3))
     dw, pw = r.layers
     assert (dw.cost.macs, dw.cost.params) == (3 * 3 * 64 * 64 * 3, 3 * 3 * 3) == (110_592, 27)
     assert (pw.cost.macs, pw.cost.params) == (64 * 64 * 3 * 4, 3 * 4) == (49_152, 12)
@@ -40,8 +40,8 @@ def test_seed_depthwise_separable_parts():
 def test_seed_group_pointwise_halves_cost():
     # seed 001: 1x1 on 64x64x4 -> 2: 32,768 mult-adds, 8 params; with 2 groups 16,384 and 4
     x = parse_hwc("64x64x4")
-    dense = layer_report("conv", x, out=2, k=1)
-    grouped = layer_report("conv", x, out=2, k=1, groups=2)
+    dense = layer_report("conv", x, LayerOptions(out=2, k=1))
+    grouped = layer_report("conv", x, LayerOptions(out=2, k=1, groups=2))
     assert (dense.totals.macs, dense.totals.params) == (32_768, 8)
     assert (grouped.totals.macs, grouped.totals.params) == (16_384, 4)
     assert grouped.layers[0].category == "group"  # 2 groups of 2 channels: not depthwise
@@ -49,14 +49,14 @@ def test_seed_group_pointwise_halves_cost():
 
 def test_seed_vgg16_first_conv():
     # seed 001: 3x3x3x224x224x64 = 86,704,128 mult-adds, 1,728 weights
-    r = layer_report("conv", parse_hwc("224x224x3"), out=64, k=3)
+    r = layer_report("conv", parse_hwc("224x224x3"), LayerOptions(out=64, k=3))
     assert (r.totals.macs, r.totals.params) == (86_704_128, 1_728)
 
 
 def test_mobilenet_table3_single_layer():
     # MobileNet v1 Table 3: 3x3 conv 512->512 on 14x14: 462M mult-adds, 2.36M params;
     # depthwise separable: 52.3M, 0.27M (exact: 462,422,016 / 2,359,296; 52,283,392 / 266,752)
-    c = compare_separable(parse_hwc("14x14x512"), out=512, k=3)
+    c = compare_separable(parse_hwc("14x14x512"), LayerOptions(out=512, k=3))
     assert (c.standard.totals.macs, c.standard.totals.params) == (462_422_016, 2_359_296)
     assert (c.separable.totals.macs, c.separable.totals.params) == (52_283_392, 266_752)
     assert c.macs_ratio == c.formula == Fraction(1, 512) + Fraction(1, 9)
@@ -95,8 +95,14 @@ def test_conv_stride_padding_and_rect_kernel():
 
 @pytest.mark.parametrize(
     ("c_in", "out", "k", "groups", "category"),
-    [(3, 32, 3, 1, "standard"), (32, 64, 1, 1, "pointwise"), (32, 32, 3, 32, "depthwise"),
-     (240, 60, 1, 3, "group"), (240, 60, 3, 3, "group"), (32, 64, 3, 32, "depthwise")],
+    [
+        (3, 32, 3, 1, "standard"),
+        (32, 64, 1, 1, "pointwise"),
+        (32, 32, 3, 32, "depthwise"),
+        (240, 60, 1, 3, "group"),
+        (240, 60, 3, 3, "group"),
+        (32, 64, 3, 32, "depthwise"),
+    ],
 )
 def test_conv_categories(c_in, out, k, groups, category):
     assert apply("conv", Shape(c_in, 8, 8), out=out, k=k, groups=groups).category == category
@@ -110,13 +116,15 @@ def test_depthwise_is_conv_with_groups_equal_channels():
 
 @pytest.mark.parametrize(
     ("args", "message"),
-    [({"out": 60, "groups": 7}, "groups (7) must divide input channels (240)"),
-     ({"out": 61, "groups": 3}, "groups (3) must divide output channels (61)"),
-     ({"out": 0}, "out must be at least 1, got 0"),
-     ({"out": 8, "k": 0}, "k must be at least 1, got 0"),
-     ({"out": 8, "stride": 0}, "stride must be at least 1, got 0"),
-     ({"out": 8, "pad": -1}, "pad must be at least 0, got -1"),
-     ({"out": 8, "k": 31, "pad": 0}, "kernel 31 (dilation 1) does not fit input size 28")],
+    [
+        ({"out": 60, "groups": 7}, "groups (7) must divide input channels (240)"),
+        ({"out": 61, "groups": 3}, "groups (3) must divide output channels (61)"),
+        ({"out": 0}, "out must be at least 1, got 0"),
+        ({"out": 8, "k": 0}, "k must be at least 1, got 0"),
+        ({"out": 8, "stride": 0}, "stride must be at least 1, got 0"),
+        ({"out": 8, "pad": -1}, "pad must be at least 0, got -1"),
+        ({"out": 8, "k": 31, "pad": 0}, "kernel 31 (dilation 1) does not fit input size 28"),
+    ],
 )
 def test_conv_errors(args, message):
     with pytest.raises(ShapeError, match=re.escape(message)):
@@ -141,9 +149,10 @@ def test_bn_counts_gamma_and_beta():
     assert r.cost == Cost(0, 2 * 6400, 2 * 64, 6400, 2 * 6400 + 2 * 64)
 
 
-@pytest.mark.parametrize(("kind", "per_element"),
-                         [("relu", 1), ("relu6", 2), ("sigmoid", 3), ("hsigmoid", 4),
-                          ("swish", 4), ("hswish", 5)])
+@pytest.mark.parametrize(
+    ("kind", "per_element"),
+    [("relu", 1), ("relu6", 2), ("sigmoid", 3), ("hsigmoid", 4), ("swish", 4), ("hswish", 5)],
+)
 def test_activations(kind, per_element):
     r = apply(kind, Shape(8, 4, 4))
     assert r.cost == Cost(0, per_element * 128, 0, 128, 256)

@@ -6,11 +6,10 @@ from fractions import Fraction
 from typing import Any
 
 import yaml
-
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from convcost.analysis import Report, analyze, compare_separable
+from convcost.analysis import LayerOptions, Report, analyze, compare_separable
 from convcost.errors import ConvcostError
 from convcost.layers import KINDS, Cost
 from convcost.shapes import Shape, out_size
@@ -20,17 +19,28 @@ from convcost.zoo import builtin
 sizes = st.integers(1, 64)
 
 
-@given(h=sizes, w=sizes, m=st.integers(1, 256), n=st.integers(1, 256),
-       k=st.sampled_from([1, 3, 5, 7]), stride=st.integers(1, 3))
+@given(
+    h=sizes,
+    w=sizes,
+    m=st.integers(1, 256),
+    n=st.integers(1, 256),
+    k=st.sampled_from([1, 3, 5, 7]),
+    stride=st.integers(1, 3),
+)
 def test_separable_ratio_is_one_over_n_plus_one_over_k2(h, w, m, n, k, stride):
     # MobileNet v1, Sec. 3.1: (K^2 M D^2 + M N D^2) / (K^2 M N D^2) = 1/N + 1/K^2, exactly
-    c = compare_separable(Shape(m, h, w), out=n, k=k, stride=stride)
+    c = compare_separable(Shape(m, h, w), LayerOptions(out=n, k=k, stride=stride))
     assert c.macs_ratio == c.formula == Fraction(1, n) + Fraction(1, k * k)
     assert c.params_ratio == c.formula  # no bias, no batch norm
 
 
-@given(size=st.integers(1, 100), k=st.integers(1, 9), stride=st.integers(1, 4),
-       pad=st.integers(0, 4), dilation=st.integers(1, 3))
+@given(
+    size=st.integers(1, 100),
+    k=st.integers(1, 9),
+    stride=st.integers(1, 4),
+    pad=st.integers(0, 4),
+    dilation=st.integers(1, 3),
+)
 def test_out_size_counts_window_positions(size, k, stride, pad, dilation):
     span = dilation * (k - 1) + 1
     positions = len(range(0, size + 2 * pad - span + 1, stride))
@@ -39,8 +49,13 @@ def test_out_size_counts_window_positions(size, k, stride, pad, dilation):
     assert out_size(size, k, stride, pad, dilation) == positions
 
 
-@given(c=st.integers(1, 16), g=st.integers(1, 8), o=st.integers(1, 16), hw=sizes,
-       k=st.sampled_from([1, 3]))
+@given(
+    c=st.integers(1, 16),
+    g=st.integers(1, 8),
+    o=st.integers(1, 16),
+    hw=sizes,
+    k=st.sampled_from([1, 3]),
+)
 def test_groups_divide_macs_and_params(c, g, o, hw, k):
     dense = KINDS["conv"].apply([Shape(c * g, hw, hw)], {"out": o * g, "k": k})
     grouped = KINDS["conv"].apply([Shape(c * g, hw, hw)], {"out": o * g, "k": k, "groups": g})
@@ -82,17 +97,38 @@ def test_mobilenet_additive_and_monotone(width, resolution):
 @settings(max_examples=20, deadline=None)
 @given(groups=st.sampled_from([1, 2, 3, 4, 8]), resolution=st.integers(32, 320))
 def test_shufflenets_additive(groups, resolution):
-    check_additive(analyze(builtin("shufflenet_v1"),
-                           {"groups": str(groups), "resolution": str(resolution)}))
+    check_additive(
+        analyze(builtin("shufflenet_v1"), {"groups": str(groups), "resolution": str(resolution)})
+    )
     check_additive(analyze(builtin("shufflenet_v2"), {"resolution": str(resolution)}))
 
 
 # -- fuzz: random small specs analyse cleanly or fail with a located ConvcostError -----------------
 
 ARG_VALUES = st.one_of(
-    st.integers(-1, 12), st.integers(1, 64), st.integers(1, 8), st.integers(1, 3),
-    st.sampled_from(["C", "C // 2", "2 * C", "x", "1.5", "C / 0", "relu", True, None, 1.5,
-                     [3, 1], [1, 2, 3], "hswish", "none"]))
+    st.integers(-1, 12),
+    st.integers(1, 64),
+    st.integers(1, 8),
+    st.integers(1, 3),
+    st.sampled_from(
+        [
+            "C",
+            "C // 2",
+            "2 * C",
+            "x",
+            "1.5",
+            "C / 0",
+            "relu",
+            True,
+            None,
+            1.5,
+            [3, 1],
+            [1, 2, 3],
+            "hswish",
+            "none",
+        ]
+    ),
+)
 LAYER_KINDS = sorted(k for k in KINDS if k not in ("add", "mul", "concat"))  # merges: parallel
 SUGAR = ("bn", "act")
 
@@ -128,11 +164,15 @@ def items(depth: int = 0) -> st.SearchStrategy[list[Any]]:
         return st.lists(layer, min_size=1, max_size=4)
     inner = st.deferred(lambda: items(depth + 1))
     nested = st.one_of(
-        st.builds(lambda m, b, split: {"parallel": {"merge": m, "split": split,
-                                                    "branches": [[], b]}},
-                  st.sampled_from(["add", "concat", "mul"]), inner, st.booleans()),
+        st.builds(
+            lambda m, b, split: {"parallel": {"merge": m, "split": split, "branches": [[], b]}},
+            st.sampled_from(["add", "concat", "mul"]),
+            inner,
+            st.booleans(),
+        ),
         st.builds(lambda t, b: {"repeat": {"times": t, "layers": b}}, st.integers(0, 3), inner),
-        st.builds(lambda b: {"residual": {"layers": b}}, inner))
+        st.builds(lambda b: {"residual": {"layers": b}}, inner),
+    )
     return st.lists(st.one_of(layer, layer, layer, nested), min_size=1, max_size=4)
 
 

@@ -37,21 +37,31 @@ def costs(text: str, **overrides: str):
 
 
 def test_defaults_sugar_and_paths():
-    r = costs(net("""
+    r = costs(
+        net("""
         defaults:
           conv: {bn: true, act: relu6}
         layers:
           - conv: {out: 8, k: 3, stride: 2, name: stem}
           - conv: {out: 16, act: none}
           - conv: {out: 16, bn: false}
-        """))
+        """)
+    )
     assert [x.path for x in r.layers] == [
-        "stem", "stem+bn", "stem+relu6", "conv1", "conv1+bn", "conv2", "conv2+relu6"]
+        "stem",
+        "stem+bn",
+        "stem+relu6",
+        "conv1",
+        "conv1+bn",
+        "conv2",
+        "conv2+relu6",
+    ]
     assert r.layers[0].out.hwc() == [16, 16, 8]
 
 
 def test_blocks_args_defaults_and_C():
-    r = costs(net("""
+    r = costs(
+        net("""
         blocks:
           pair:
             args: {out: required, mid: out // 2, c_in: C}
@@ -61,13 +71,19 @@ def test_blocks_args_defaults_and_C():
         layers:
           - pair: {out: 8}
           - pair: {out: 4, name: second}
-        """))
+        """)
+    )
     assert [(x.path, x.out.c) for x in r.layers] == [
-        ("pair.a", 4), ("pair.b", 11), ("second.a", 2), ("second.b", 15)]
+        ("pair.a", 4),
+        ("pair.b", 11),
+        ("second.a", 2),
+        ("second.b", 15),
+    ]
 
 
 def test_repeat_index_group_and_numbering():
-    r = costs(net("""
+    r = costs(
+        net("""
         layers:
           - group:
               name: stage
@@ -80,7 +96,8 @@ def test_repeat_index_group_and_numbering():
           - repeat:
               times: 2
               layers: [relu, {conv: {out: 8}}]
-        """))
+        """)
+    )
     paths = [x.path for x in r.layers]
     assert paths[:3] == ["stage.unit1", "stage.unit2", "stage.unit3"]
     assert r.layers[0].out.h == 16 and r.layers[1].out.h == 16
@@ -88,7 +105,8 @@ def test_repeat_index_group_and_numbering():
 
 
 def test_parallel_split_residual_and_mul():
-    r = costs(net("""
+    r = costs(
+        net("""
         layers:
           - conv: {out: 8}
           - parallel:
@@ -104,23 +122,32 @@ def test_parallel_split_residual_and_mul():
               branches:
                 - []
                 - [gap, fc: {out: 8}, sigmoid]
-        """))
+        """)
+    )
     kinds = [(x.path, x.kind) for x in r.layers]
-    assert kinds[1:5] == [("parallel1.b1.split", "split"), ("parallel1.b2.split", "split"),
-                          ("parallel1.b2.conv", "conv"), ("parallel1.concat", "concat")]
+    assert kinds[1:5] == [
+        ("parallel1.b1.split", "split"),
+        ("parallel1.b2.split", "split"),
+        ("parallel1.b2.conv", "conv"),
+        ("parallel1.concat", "concat"),
+    ]
     assert ("residual.add", "add") in kinds
     assert r.layers[-1].kind == "mul" and r.layers[-1].out.hwc() == [32, 32, 8]
 
 
 def test_params_tables_and_overrides():
-    text = net("""
+    text = net(
+        """
         params: {width: 1.0, table: {1: 8, 2: 16}, g: 1}
         layers:
           - conv: {out: "int(table[g] * width)"}
-        """, head=HEAD.replace("32, w: 32", "res, w: res") + "") .replace(
-        "input:", "params_placeholder:")
-    text = "name: t\nparams: {width: 1.0, res: 32, table: {1: 8, 2: 16}, g: 1}\n" \
-           "input: {c: 3, h: res, w: res}\nlayers:\n  - conv: {out: \"int(table[g] * width)\"}\n"
+        """,
+        head=HEAD.replace("32, w: 32", "res, w: res") + "",
+    ).replace("input:", "params_placeholder:")
+    text = (
+        "name: t\nparams: {width: 1.0, res: 32, table: {1: 8, 2: 16}, g: 1}\n"
+        'input: {c: 3, h: res, w: res}\nlayers:\n  - conv: {out: "int(table[g] * width)"}\n'
+    )
     assert costs(text).layers[0].out.hwc() == [32, 32, 8]
     assert costs(text, g="2", width="0.5", res="16").layers[0].out.hwc() == [16, 16, 8]
     assert costs(text, width="3/4").layers[0].out.c == 6
@@ -146,41 +173,72 @@ def test_unknown_network_suggests(run):
 
 @pytest.mark.parametrize(
     ("text", "line", "message"),
-    [("name: t\ninput: {c: 3, h: 32, w: 32}\nlayers:\n  - conv: {out: [1, 2}\n", 4,
-      "YAML syntax error"),
-     ("", 1, "the spec is empty"),
-     ("- conv\n", 1, "the spec must be a mapping"),
-     ("name: t\ninput: {c: 3, h: 32, w: 32}\n", 1, "the spec needs 'layers'"),
-     (HEAD + "layers:\n  - convv: {out: 8}\n", 4, "unknown layer kind 'convv' (did you mean"),
-     (HEAD + "layers:\n  - conv: {out: 8, kernel: 3}\n", 4, "unknown argument 'kernel' for 'conv'"),
-     (HEAD + "layers:\n  - conv: {k: 3}\n", 4, "'conv' needs 'out'"),
-     (HEAD + "layers:\n  - conv: {out: 8, out: 9}\n", 4, "duplicate key 'out'"),
-     (HEAD + "layers:\n  - conv: {out: widht}\n", 4, "unknown name 'widht'"),
-     (HEAD + "layers:\n  - conv: {out: 2.5}\n", 4, "out must be a whole number, got 2.5"),
-     (HEAD + "layers:\n  - conv: {out: 0}\n", 4, "out must be at least 1, got 0"),
-     (HEAD + "layers:\n  - conv: {out: 8, bias: 3}\n", 4, "'bias' must be true or false"),
-      (HEAD + "layers:\n  - conv: {out: 8}\n  - conv: {out: 9, groups: 3}\n", 5,
-      "conv2: groups (3) must divide input channels (8)"),
-     (HEAD + "layers:\n  - conv: {out: 8, k: 40, pad: 0}\n", 4, "does not fit input size 32"),
-     (HEAD + "layers:\n  - residual:\n      layers: [conv: {out: 9}]\n", 4,
-      "residual.add: add needs equal shapes"),
-     (HEAD + "layers:\n  - parallel:\n      merge: concat\n      branches:\n        - []\n"
-      "        - [maxpool: {k: 2}]\n", 4, "parallel.concat: concat needs equal H and W"),
-     (HEAD + "layers:\n  - parallel: {merge: sum, branches: [[], []]}\n", 4,
-      "merge must be one of add, mul, concat"),
-     (HEAD + "layers:\n  - repeat: {times: 0, layers: [relu]}\n", 4,
-      "times must be at least 1"),
-     (HEAD + "layers:\n  - conv: &a {out: 8}\n  - conv: *a\n", 4, "aliases"),
-     (HEAD + "layers:\n  - conv: {out: 8, act: tanh}\n", 4, "unknown activation 'tanh'"),
-     (HEAD + "blocks:\n  b:\n    args: {out: required}\n    layers: [conv: {out: out}]\n"
-      "layers:\n  - b: {}\n", 8, "block 'b' needs 'out'"),
-     (HEAD + "blocks:\n  b:\n    layers: [conv: {out: 8}]\nlayers:\n  - b: {ot: 3}\n", 7,
-      "unknown argument 'ot' for block 'b'"),
-     (HEAD + "blocks:\n  b:\n    layers: [b]\nlayers:\n  - b\n", 5, "block 'b' uses itself"),
-     (HEAD + "layers:\n  - conv: {out: \"max(8, C)\", k: 3}\n  - relu: {x: 1}\n", 5,
-      "'relu' takes no arguments"),
-     ("name: t\ninput: {c: 3, h: 0, w: 32}\nlayers: [relu]\n", 2, "input must be at least"),
-     ("name: t\nlayer: []\ninput: {c: 3, h: 3, w: 3}\n", 2, "unknown key 'layer'")],
+    [
+        (
+            "name: t\ninput: {c: 3, h: 32, w: 32}\nlayers:\n  - conv: {out: [1, 2}\n",
+            4,
+            "YAML syntax error",
+        ),
+        ("", 1, "the spec is empty"),
+        ("- conv\n", 1, "the spec must be a mapping"),
+        ("name: t\ninput: {c: 3, h: 32, w: 32}\n", 1, "the spec needs 'layers'"),
+        (HEAD + "layers:\n  - convv: {out: 8}\n", 4, "unknown layer kind 'convv' (did you mean"),
+        (
+            HEAD + "layers:\n  - conv: {out: 8, kernel: 3}\n",
+            4,
+            "unknown argument 'kernel' for 'conv'",
+        ),
+        (HEAD + "layers:\n  - conv: {k: 3}\n", 4, "'conv' needs 'out'"),
+        (HEAD + "layers:\n  - conv: {out: 8, out: 9}\n", 4, "duplicate key 'out'"),
+        (HEAD + "layers:\n  - conv: {out: widht}\n", 4, "unknown name 'widht'"),
+        (HEAD + "layers:\n  - conv: {out: 2.5}\n", 4, "out must be a whole number, got 2.5"),
+        (HEAD + "layers:\n  - conv: {out: 0}\n", 4, "out must be at least 1, got 0"),
+        (HEAD + "layers:\n  - conv: {out: 8, bias: 3}\n", 4, "'bias' must be true or false"),
+        (
+            HEAD + "layers:\n  - conv: {out: 8}\n  - conv: {out: 9, groups: 3}\n",
+            5,
+            "conv2: groups (3) must divide input channels (8)",
+        ),
+        (HEAD + "layers:\n  - conv: {out: 8, k: 40, pad: 0}\n", 4, "does not fit input size 32"),
+        (
+            HEAD + "layers:\n  - residual:\n      layers: [conv: {out: 9}]\n",
+            4,
+            "residual.add: add needs equal shapes",
+        ),
+        (
+            HEAD + "layers:\n  - parallel:\n      merge: concat\n      branches:\n        - []\n"
+            "        - [maxpool: {k: 2}]\n",
+            4,
+            "parallel.concat: concat needs equal H and W",
+        ),
+        (
+            HEAD + "layers:\n  - parallel: {merge: sum, branches: [[], []]}\n",
+            4,
+            "merge must be one of add, mul, concat",
+        ),
+        (HEAD + "layers:\n  - repeat: {times: 0, layers: [relu]}\n", 4, "times must be at least 1"),
+        (HEAD + "layers:\n  - conv: &a {out: 8}\n  - conv: *a\n", 4, "aliases"),
+        (HEAD + "layers:\n  - conv: {out: 8, act: tanh}\n", 4, "unknown activation 'tanh'"),
+        (
+            HEAD + "blocks:\n  b:\n    args: {out: required}\n    layers: [conv: {out: out}]\n"
+            "layers:\n  - b: {}\n",
+            8,
+            "block 'b' needs 'out'",
+        ),
+        (
+            HEAD + "blocks:\n  b:\n    layers: [conv: {out: 8}]\nlayers:\n  - b: {ot: 3}\n",
+            7,
+            "unknown argument 'ot' for block 'b'",
+        ),
+        (HEAD + "blocks:\n  b:\n    layers: [b]\nlayers:\n  - b\n", 5, "block 'b' uses itself"),
+        (
+            HEAD + 'layers:\n  - conv: {out: "max(8, C)", k: 3}\n  - relu: {x: 1}\n',
+            5,
+            "'relu' takes no arguments",
+        ),
+        ("name: t\ninput: {c: 3, h: 0, w: 32}\nlayers: [relu]\n", 2, "input must be at least"),
+        ("name: t\nlayer: []\ninput: {c: 3, h: 3, w: 3}\n", 2, "unknown key 'layer'"),
+    ],
 )
 def test_bad_spec(run, spec_file, text, line, message):
     path = spec_file(text)
@@ -196,8 +254,10 @@ def test_flow_mapping_comma_hint(run, spec_file):
 
 
 def test_error_inside_block_names_the_use_site(run, spec_file):
-    path = spec_file(HEAD + "blocks:\n  b:\n    layers:\n      - conv: {out: 8, groups: 5}\n"
-                     "layers:\n  - b: {name: first}\n")
+    path = spec_file(
+        HEAD + "blocks:\n  b:\n    layers:\n      - conv: {out: 8, groups: 5}\n"
+        "layers:\n  - b: {name: first}\n"
+    )
     err = failing(run, "analyze", path)
     assert err.startswith(f"error: {path}:6:") and "first.conv: groups (5)" in err
     assert f"in block 'b' used at {path}:8:5" in err
@@ -206,12 +266,14 @@ def test_error_inside_block_names_the_use_site(run, spec_file):
 
 @pytest.mark.parametrize(
     ("sets", "message"),
-    [(["--set", "widht=0.5"], "unknown param 'widht' for mobilenet_v1 (did you mean 'width'?)"),
-     (["--set", "width"], "expected NAME=VALUE"),
-     (["--set", "width="], "expected NAME=VALUE"),
-     (["--set", "width=abc"], "unknown name 'abc'"),
-     (["--set", "resolution=0"], "must be at least"),
-     (["--set", "width=0.01"], "out must be at least 1, got 0")],
+    [
+        (["--set", "widht=0.5"], "unknown param 'widht' for mobilenet_v1 (did you mean 'width'?)"),
+        (["--set", "width"], "expected NAME=VALUE"),
+        (["--set", "width="], "expected NAME=VALUE"),
+        (["--set", "width=abc"], "unknown name 'abc'"),
+        (["--set", "resolution=0"], "must be at least"),
+        (["--set", "width=0.01"], "out must be at least 1, got 0"),
+    ],
 )
 def test_bad_set(run, sets, message):
     assert message in failing(run, "analyze", "mobilenet_v1", *sets)
@@ -219,8 +281,7 @@ def test_bad_set(run, sets, message):
 
 def test_too_small_input_for_the_network(run):
     # VGG16's five 2x2 pools need at least 32 px: at 16 the fifth pool has no window
-    assert "block5.maxpool: kernel 2" in failing(run, "analyze", "vgg16", "--set",
-                                                  "resolution=16")
+    assert "block5.maxpool: kernel 2" in failing(run, "analyze", "vgg16", "--set", "resolution=16")
 
 
 def test_set_names_the_spec_line_of_a_bad_lookup(run):
@@ -231,15 +292,20 @@ def test_set_names_the_spec_line_of_a_bad_lookup(run):
 
 @pytest.mark.parametrize(
     ("args", "message"),
-    [(["analyze", "vgg16", "--format", "xml"], "Invalid value for '-f' / '--format'"),
-     (["layer", "conv", "--in", "64x64", "--out", "4"], "bad shape '64x64': expected HxWxC"),
-     (["layer", "conv", "--in", "0x64x3", "--out", "4"], "at least 1"),
-     (["layer", "conv", "--in", "64x64x3"], "needs --out"),
-     (["layer", "pw", "--in", "64x64x3", "--out", "4", "-k", "3"], "pointwise convolution is 1x1"),
-     (["layer", "dw", "--in", "64x64x3", "--out", "4"], "keeps its 3 input channels"),
-     (["layer", "conv", "--in", "64x64x3", "--out", "4", "-g", "2"], "groups (2) must divide"),
-     (["compare", "vgg16@width=2"], "unknown param 'width' for vgg16"),
-     (["compare", "vgg16@width"], "expected NAME@KEY=VALUE")],
+    [
+        (["analyze", "vgg16", "--format", "xml"], "Invalid value for '-f' / '--format'"),
+        (["layer", "conv", "--in", "64x64", "--out", "4"], "bad shape '64x64': expected HxWxC"),
+        (["layer", "conv", "--in", "0x64x3", "--out", "4"], "at least 1"),
+        (["layer", "conv", "--in", "64x64x3"], "needs --out"),
+        (
+            ["layer", "pw", "--in", "64x64x3", "--out", "4", "-k", "3"],
+            "pointwise convolution is 1x1",
+        ),
+        (["layer", "dw", "--in", "64x64x3", "--out", "4"], "keeps its 3 input channels"),
+        (["layer", "conv", "--in", "64x64x3", "--out", "4", "-g", "2"], "groups (2) must divide"),
+        (["compare", "vgg16@width=2"], "unknown param 'width' for vgg16"),
+        (["compare", "vgg16@width"], "expected NAME@KEY=VALUE"),
+    ],
 )
 def test_bad_arguments(run, args, message):
     assert message in failing(run, *args)

@@ -44,7 +44,8 @@ def test_vgg16_first_conv_is_the_seed_example():
 
 # -- MobileNet v1 -------------------------------------------------------------------------------
 
-MOBILENET_WIDTHS = [  # width, pytorchcv model, its weight_count, paper Table 6 M mult-adds, M params
+# width, pytorchcv model, its weight_count, paper Table 6: M mult-adds, M params
+MOBILENET_WIDTHS = [
     (1.0, "mobilenet_w1", 4_231_976, 569, 4.2),
     (0.75, "mobilenet_w3d4", 2_585_560, 325, 2.6),
     (0.5, "mobilenet_wd2", 1_331_592, 149, 1.3),
@@ -52,8 +53,9 @@ MOBILENET_WIDTHS = [  # width, pytorchcv model, its weight_count, paper Table 6 
 ]
 
 
-@pytest.mark.parametrize(("width", "model", "count", "paper_macs", "paper_params"),
-                         MOBILENET_WIDTHS)
+@pytest.mark.parametrize(
+    ("width", "model", "count", "paper_macs", "paper_params"), MOBILENET_WIDTHS
+)
 def test_mobilenet_v1_widths(width, model, count, paper_macs, paper_params):
     macs, params = totals("mobilenet_v1", width=width)
     assert params == count  # pytorchcv models/mobilenet.py _test(): weight_count of `model`
@@ -61,8 +63,9 @@ def test_mobilenet_v1_widths(width, model, count, paper_macs, paper_params):
     assert round(params / 1e6, 1) == paper_params  # Table 6 (weights + BN; the paper rounds)
 
 
-@pytest.mark.parametrize(("resolution", "paper_macs"), [(224, 569), (192, 418), (160, 290),
-                                                        (128, 186)])
+@pytest.mark.parametrize(
+    ("resolution", "paper_macs"), [(224, 569), (192, 418), (160, 290), (128, 186)]
+)
 def test_mobilenet_v1_resolutions(resolution, paper_macs):
     macs, params = totals("mobilenet_v1", resolution=resolution)
     assert in_paper_millions(macs, paper_macs)  # Howard et al. 2017, Table 7
@@ -95,8 +98,9 @@ def test_mobilenet_v1_table2_breakdown(run):
     # Table 2 prints 1.19% for the first 3x3 conv; Table 1's own layers give 1.91% and the
     # printed shares sum to 99.29%: a transposed-digit typo in the paper.
     assert share("standard", "macs", macs) == 1.91
-    assert sum(share(c, "macs", macs) for c in ("pointwise", "depthwise", "fc")) + 1.19 == \
-        pytest.approx(99.29)
+    assert sum(
+        share(c, "macs", macs) for c in ("pointwise", "depthwise", "fc")
+    ) + 1.19 == pytest.approx(99.29)
     assert share("pointwise", "params", weights) == 74.59  # Table 2: 74.59%
     assert share("depthwise", "params", weights) == 1.06  # Table 2: 1.06%
     assert share("standard", "params", weights) == 0.02  # Table 2: 0.02%
@@ -106,9 +110,16 @@ def test_mobilenet_v1_table2_breakdown(run):
 # -- ShuffleNet v1 ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("groups", "count", "paper_macs"),
-                         [(1, 1_531_936, 143), (2, 1_733_848, 140), (3, 1_865_728, 137),
-                          (4, 1_968_344, 133), (8, 2_434_768, 137)])
+@pytest.mark.parametrize(
+    ("groups", "count", "paper_macs"),
+    [
+        (1, 1_531_936, 143),
+        (2, 1_733_848, 140),
+        (3, 1_865_728, 137),
+        (4, 1_968_344, 133),
+        (8, 2_434_768, 137),
+    ],
+)
 def test_shufflenet_v1_groups(groups, count, paper_macs):
     macs, params = totals("shufflenet_v1", groups=groups)
     assert params == count  # pytorchcv models/shufflenet.py _test(): shufflenet_g{groups}_w1
@@ -117,17 +128,32 @@ def test_shufflenet_v1_groups(groups, count, paper_macs):
     assert abs(macs / (paper_macs * 1e6) - 1) < 0.015
 
 
-@pytest.mark.parametrize(("groups", "width", "count"),
-                         [(1, 0.75, 975_214), (3, 0.75, 1_238_266), (1, 0.5, 534_484),
-                          (3, 0.5, 718_324), (1, 0.25, 209_746), (3, 0.25, 305_902)])
+@pytest.mark.parametrize(
+    ("groups", "width", "count"),
+    [
+        (1, 0.75, 975_214),
+        (3, 0.75, 1_238_266),
+        (1, 0.5, 534_484),
+        (3, 0.5, 718_324),
+        (1, 0.25, 209_746),
+        (3, 0.25, 305_902),
+    ],
+)
 def test_shufflenet_v1_widths_pytorchcv(groups, width, count):
     # pytorchcv models/shufflenet.py _test(): shufflenet_g{1,3}_{w3d4,wd2,wd4}
     assert totals("shufflenet_v1", groups=groups, width=width)[1] == count
 
 
-@pytest.mark.parametrize(("width", "groups", "flops", "params"),
-                         [(2.0, 3, 524, 5.4), (1.5, 3, 292, 3.4), (1.0, 3, 138, 1.9),
-                          (1.0, 8, 138, 2.4), (0.5, 3, 38, 0.7)])
+@pytest.mark.parametrize(
+    ("width", "groups", "flops", "params"),
+    [
+        (2.0, 3, 524, 5.4),
+        (1.5, 3, 292, 3.4),
+        (1.0, 3, 138, 1.9),
+        (1.0, 8, 138, 2.4),
+        (0.5, 3, 38, 0.7),
+    ],
+)
 def test_shufflenet_v1_megvii_release(width, groups, flops, params):
     # megvii-model/ShuffleNet-Series ShuffleNetV1/README.md: FLOPs (mult-adds) and params.
     # Its counting tool is not published: MACs within its printed rounding (0.5M) or 1%,
@@ -156,9 +182,15 @@ def test_shufflenet_v1_alias_is_the_headline_model():
 # -- ShuffleNet v2 ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("width", "count", "ops", "paper_macs", "paper_params"),
-                         [(0.5, 1_366_792, 0.04, 41, 1.4), (1.0, 2_278_604, 0.145, 146, 2.3),
-                          (1.5, 3_503_624, 0.296, 299, 3.5), (2.0, 7_393_996, 0.583, 591, 7.4)])
+@pytest.mark.parametrize(
+    ("width", "count", "ops", "paper_macs", "paper_params"),
+    [
+        (0.5, 1_366_792, 0.04, 41, 1.4),
+        (1.0, 2_278_604, 0.145, 146, 2.3),
+        (1.5, 3_503_624, 0.296, 299, 3.5),
+        (2.0, 7_393_996, 0.583, 591, 7.4),
+    ],
+)
 def test_shufflenet_v2(width, count, ops, paper_macs, paper_params):
     macs, params = totals("shufflenet_v2", width=width)
     # torchvision ShuffleNet_V2_X*_Weights.IMAGENET1K_V1.meta: num_params and _ops (GFLOPS=GMACs)
