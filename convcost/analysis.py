@@ -7,9 +7,7 @@ and branches, threading shapes through the registered layer kinds, and aggregati
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from convcost import expr
 from convcost.errors import ConvcostError, Loc, ShapeError, SpecError, did_you_mean
@@ -28,9 +26,11 @@ from convcost.spec import (
     activation_names,
 )
 
+if TYPE_CHECKING:
+    from fractions import Fraction
 
-@dataclass(frozen=True, slots=True)
-class LayerCost:
+
+class LayerCost(NamedTuple):
     """One expanded layer: where it is, what it is, what it costs (per sample)."""
 
     path: str
@@ -42,19 +42,27 @@ class LayerCost:
     line: int
 
 
-@dataclass(frozen=True, slots=True)
-class Report:
+class Report(NamedTuple):
     """A network's layers and totals, with the params it was built with."""
 
     network: str
     params: dict[str, Any]
     input: Shape
     layers: tuple[LayerCost, ...]
-    title: str = ""
-    totals: Cost = field(init=False)
+    title: str
+    totals: Cost
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "totals", _sum(layer.cost for layer in self.layers))
+    @classmethod
+    def of(
+        cls,
+        network: str,
+        params: dict[str, Any],
+        inp: Shape,
+        layers: tuple[LayerCost, ...],
+        title: str = "",
+    ) -> Report:
+        """A report whose totals are the sum of its layers."""
+        return cls(network, params, inp, layers, title, _sum(x.cost for x in layers))
 
     def by_category(self) -> dict[str, Cost]:
         """Totals per category, in CATEGORIES order, omitting empty ones."""
@@ -115,7 +123,7 @@ def analyze(spec: Spec, overrides: Mapping[str, str] | None = None) -> Report:
         raise ShapeError(f"input must be at least 1x1x1, got {shape}", spec.input["c"].loc)
     expander = _Expander(spec, scope)
     expander.sequence(spec.layers, shape, "", scope)
-    return Report(spec.name, params, shape, tuple(expander.out), spec.title)
+    return Report.of(spec.name, params, shape, tuple(expander.out), spec.title)
 
 
 def run_layer(
@@ -140,8 +148,7 @@ SINGLE_LAYERS = ("conv", "pw", "dw", "dwsep")
 last two in sequence (a depthwise separable convolution, MobileNet v1 Fig. 3)."""
 
 
-@dataclass(frozen=True, slots=True)
-class LayerOptions:
+class LayerOptions(NamedTuple):
     """What `convcost layer` is asked for; no bias and no batch norm unless asked."""
 
     out: int | None = None
@@ -193,11 +200,10 @@ def layer_report(kind: str, x: Shape, o: LayerOptions) -> Report:
         "bias": o.bias,
         "bn": o.bn,
     }
-    return Report(f"layer {kind}", shown, x, tuple(layers), f"{kind} layer")
+    return Report.of(f"layer {kind}", shown, x, tuple(layers), f"{kind} layer")
 
 
-@dataclass(frozen=True, slots=True)
-class SeparableComparison:
+class SeparableComparison(NamedTuple):
     """A depthwise separable conv beside the standard conv it replaces (MobileNet v1 Sec. 3.1)."""
 
     separable: Report
@@ -209,6 +215,8 @@ class SeparableComparison:
 
 def compare_separable(x: Shape, o: LayerOptions) -> SeparableComparison:
     """Build dwsep and the KxK standard conv with the same input, output, stride and padding."""
+    from fractions import Fraction
+
     sep = layer_report("dwsep", x, o)
     std = layer_report("conv", x, o)
     return SeparableComparison(

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
-from dataclasses import dataclass
 from enum import IntEnum
+from typing import NamedTuple
 
 
 class ExitStatus(IntEnum):
@@ -15,8 +14,7 @@ class ExitStatus(IntEnum):
     BAD_INPUT = 2
 
 
-@dataclass(frozen=True, slots=True)
-class Loc:
+class Loc(NamedTuple):
     """A place in a spec file; line and column are 1-based."""
 
     file: str
@@ -76,6 +74,8 @@ class ShapeError(ConvcostError):
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """A ' (did you mean 'x'?)' suffix from the closest choices, or ''."""
+    import difflib  # only when there is an error to explain
+
     close = difflib.get_close_matches(word, list(choices), n=3, cutoff=0.6)
     if not close:
         return ""

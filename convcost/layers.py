@@ -20,12 +20,13 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, fields
-from fractions import Fraction
-from typing import Any, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from convcost.errors import ShapeError
 from convcost.shapes import Shape, out_size
+
+if TYPE_CHECKING:
+    from fractions import Fraction
 
 Pair = int | tuple[int, int]
 """A size given once for both axes, or as [height, width]."""
@@ -43,8 +44,7 @@ group), depthwise conv (one group per input channel), pointwise conv (1x1, one g
 conv (any other group count), fully connected, and everything else."""
 
 
-@dataclass(frozen=True, slots=True)
-class Cost:
+class Cost(NamedTuple):
     """The five counts of a layer or a network; additive."""
 
     macs: int = 0
@@ -53,11 +53,11 @@ class Cost:
     activations: int = 0
     mem_access: int = 0
 
-    def __add__(self, other: Cost) -> Cost:
+    def __add__(self, other: Cost) -> Cost:  # type: ignore[override]  # costs add field-wise
         return Cost(*(getattr(self, f) + getattr(other, f) for f in COST_FIELDS))
 
 
-COST_FIELDS = tuple(f.name for f in fields(Cost))
+COST_FIELDS = Cost._fields
 
 
 class Result(NamedTuple):
@@ -68,8 +68,7 @@ class Result(NamedTuple):
     category: str = "other"
 
 
-@dataclass(frozen=True, slots=True)
-class Arg:
+class Arg(NamedTuple):
     """One argument of a layer kind, read from the function's signature."""
 
     name: str
@@ -79,8 +78,7 @@ class Arg:
     optional: bool  # None is allowed (and means "the kind decides")
 
 
-@dataclass(frozen=True, slots=True)
-class Kind:
+class Kind(NamedTuple):
     """A registered layer kind."""
 
     name: str
@@ -228,6 +226,8 @@ def separable_ratio(n: int, k: int) -> Fraction:
     (K*K*M*D*D + M*N*D*D) / (K*K*M*N*D*D) = 1/N + 1/K^2 (MobileNet v1, Sec. 3.1, Eq. 5 / Eq. 2),
     exact for MACs, and for params when there is no bias or batch norm.
     """
+    from fractions import Fraction
+
     return Fraction(1, n) + Fraction(1, k * k)
 
 

@@ -6,19 +6,17 @@ rich is imported only when a table is printed.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
 
 from convcost.analysis import LayerCost, Report, SeparableComparison, cost_dict
 from convcost.layers import Cost
-from convcost.spec import Spec
 
 if TYPE_CHECKING:
     from rich.table import Table
+
+    from convcost.spec import Spec
 
 CONVENTION = (
     "MACs = multiply-accumulates of conv and fc layers (the papers' mult-adds); params include "
@@ -144,6 +142,9 @@ COST_COLUMNS = ["macs", "flops", "params", "activations", "mem_access"]
 
 
 def _csv(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    import csv
+    import io
+
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(header)
@@ -196,8 +197,7 @@ def compare_csv(reports: Sequence[Report], labels: Sequence[str], by: str) -> st
 # -- the tables (rich and Markdown share their rows) ------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Grid:
+class Grid(NamedTuple):
     """A rendered-to-text table: title, header, rows, optional total row, caption."""
 
     title: str
@@ -374,44 +374,52 @@ PIPED_WIDTH = 160
 
 
 def print_table(grid: Grid, file: TextIO | None = None, width: int | None = None) -> None:
-    """Print a Grid as a rich table (plain Text cells: no markup parsing, fixed widths)."""
+    """Print a Grid as a rich table; piped output is never cropped (up to PIPED_WIDTH)."""
     from rich.console import Console
 
-    table = rich_table(grid)
+    widths = _widths(grid)
     console = Console(file=file, width=width, highlight=False)
-    if width is None and not console.is_terminal:  # piped: never crop, use the natural width
-        natural = console.measure(table, options=console.options.update_width(10_000)).maximum
+    if width is None and not console.is_terminal:
+        natural = sum(widths) + 3 * len(widths) + 1  # padding 1 + 1, one separator each
         console.width = max(min(natural, PIPED_WIDTH), 40)
-    console.print(table)
+    console.print(rich_table(grid, widths))
 
 
-def rich_table(grid: Grid) -> Table:
-    """A Grid as a rich Table."""
+def _widths(grid: Grid) -> list[int]:
+    cells = [grid.header, *grid.rows, *([grid.total] if grid.total else [])]
+    return [max(len(row[i]) for row in cells) for i in range(len(grid.header))]
+
+
+def rich_table(grid: Grid, widths: Sequence[int]) -> Table:
+    """A Grid as a rich Table: plain Text cells (no markup parsing), fixed column widths
+    (rich measures no cell) except for columns of prose that may wrap."""
     from rich import box
     from rich.table import Table
     from rich.text import Text
 
-    cells = [grid.header, *grid.rows, *([grid.total] if grid.total else [])]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(grid.header))]
+    def cell(text: str) -> Text:  # the one-space padding, written in: rich's costs 0.2 ms a row
+        return Text(f" {text} ")
+
     table = Table(
         title=grid.title,
         caption=grid.caption,
         box=box.SIMPLE_HEAD,
         show_footer=grid.total is not None,
         caption_justify="left",
+        padding=0,
     )
     for i, (name, w) in enumerate(zip(grid.header, widths, strict=True)):
-        wraps = i in grid.wrap or i == 0  # numbers never wrap; names fold if they must
+        wraps = i in grid.wrap
         table.add_column(
-            name,
+            cell(name),
             justify="left" if i < grid.left else "right",
             no_wrap=not wraps,
-            min_width=None if wraps else w,
+            width=None if wraps else w + 2,
             overflow="fold",
-            footer=Text(grid.total[i]) if grid.total else "",
+            footer=cell(grid.total[i]) if grid.total else "",
         )
     for row in grid.rows:
-        table.add_row(*(Text(c) for c in row))
+        table.add_row(*map(cell, row))
     return table
 
 

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from convcost.errors import ShapeError
 
 
-@dataclass(frozen=True, slots=True)
-class Shape:
+class Shape(NamedTuple):
     """A feature map of `c` channels, `h` rows and `w` columns (fc outputs are c x 1 x 1)."""
 
     c: int

@@ -9,8 +9,7 @@ only for their argument names.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -41,16 +40,14 @@ TOP_KEYS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Value:
+class Value(NamedTuple):
     """A raw spec value (number, bool, None, expression string, or list of Values) and where."""
 
     raw: Any
     loc: Loc
 
 
-@dataclass(frozen=True, slots=True)
-class LayerItem:
+class LayerItem(NamedTuple):
     """One layer of a registered kind; `bn`/`act` append a batch norm and an activation."""
 
     kind: str
@@ -61,8 +58,7 @@ class LayerItem:
     act: Value | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class UseItem:
+class UseItem(NamedTuple):
     """A use of a reusable block with arguments."""
 
     block: str
@@ -71,8 +67,7 @@ class UseItem:
     loc: Loc
 
 
-@dataclass(frozen=True, slots=True)
-class RepeatItem:
+class RepeatItem(NamedTuple):
     """`layers` repeated `times` times; `i` is the 0-based repetition inside."""
 
     times: Value
@@ -81,8 +76,7 @@ class RepeatItem:
     loc: Loc
 
 
-@dataclass(frozen=True, slots=True)
-class GroupItem:
+class GroupItem(NamedTuple):
     """A named group of layers (a stage): only adds a path segment."""
 
     layers: tuple[Item, ...]
@@ -90,8 +84,7 @@ class GroupItem:
     loc: Loc
 
 
-@dataclass(frozen=True, slots=True)
-class ParallelItem:
+class ParallelItem(NamedTuple):
     """Branches applied to the same input (or to equal channel splits), then merged."""
 
     branches: tuple[tuple[Item, ...], ...]
@@ -105,8 +98,7 @@ class ParallelItem:
 Item = LayerItem | UseItem | RepeatItem | GroupItem | ParallelItem
 
 
-@dataclass(frozen=True, slots=True)
-class Block:
+class Block(NamedTuple):
     """A reusable block: declared args (None = required) and a body."""
 
     name: str
@@ -115,8 +107,7 @@ class Block:
     loc: Loc
 
 
-@dataclass(frozen=True, slots=True)
-class Spec:
+class Spec(NamedTuple):
     """A parsed, statically validated network spec."""
 
     name: str
@@ -125,14 +116,14 @@ class Spec:
     params: dict[str, Value]
     input: dict[str, Value]
     layers: tuple[Item, ...]
-    blocks: dict[str, Block] = field(default_factory=dict)
-    defaults: dict[str, dict[str, Value]] = field(default_factory=dict)
-    title: str = ""
-    source: str = ""
-    reference: str = ""
-    doc: str = ""
-    aliases: tuple[str, ...] = ()
-    paper: dict[str, str] = field(default_factory=dict)
+    blocks: dict[str, Block]
+    defaults: dict[str, dict[str, Value]]
+    title: str
+    source: str
+    reference: str
+    doc: str
+    aliases: tuple[str, ...]
+    paper: dict[str, str]
 
 
 def load_spec(text: str, file: str) -> Spec:
