@@ -1,0 +1,23 @@
+"""The README's examples are real: each `$ convcost ...` block is the command's output now."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+
+README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+EXAMPLES = re.findall(r"```\n\$ convcost ([^\n]*)\n(.*?)```", README, flags=re.S)
+
+
+def test_readme_has_examples():
+    assert len(EXAMPLES) >= 3
+
+
+@pytest.mark.parametrize(("command", "shown"), EXAMPLES, ids=[c for c, _ in EXAMPLES])
+def test_readme_output_is_real(run, command, shown):
+    result = run(*shlex.split(command))
+    actual = [line.rstrip() for line in (result.stdout + result.stderr).splitlines()]
+    assert actual == shown.rstrip("\n").splitlines()
