@@ -6,6 +6,7 @@ and branches, threading shapes through the registered layer kinds, and aggregati
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -290,10 +291,11 @@ def _names(items: Sequence[Item], block_body: bool = False) -> list[str]:
             bases.append("" if block_body and alone else item.default_name)
         else:
             bases.append("repeat" if isinstance(item, RepeatItem) else "group")
+    counts = Counter(bases)
     seen: dict[str, int] = {}
     out = []
     for base in bases:
-        if not base or bases.count(base) == 1:
+        if not base or counts[base] == 1:
             out.append(base)
             continue
         seen[base] = seen.get(base, 0) + 1

@@ -103,9 +103,21 @@ def groups_of(report: Report, by: str, depth: int) -> dict[str, Cost]:
 # -- JSON ----------------------------------------------------------------------------------
 
 
-def to_json(data: Any) -> str:
-    """Pretty JSON with a trailing newline."""
-    return json.dumps(data, indent=2) + "\n"
+def to_json(data: dict[str, Any] | list[Any]) -> str:
+    """JSON with one field, and one list item, per line; compact inside them.
+
+    (json's indent= switches to its pure-Python encoder: 0.5 s for 10,000 layers.)
+    """
+    dumps = json.dumps
+
+    def value(v: Any) -> str:
+        if isinstance(v, list) and v and isinstance(v[0], dict):
+            return "[\n" + ",\n".join("    " + dumps(x) for x in v) + "\n  ]"
+        return dumps(v)
+
+    if isinstance(data, dict):
+        return "{\n" + ",\n".join(f"  {dumps(k)}: {value(v)}" for k, v in data.items()) + "\n}\n"
+    return "[\n" + ",\n".join("  " + dumps(x) for x in data) + "\n]\n"
 
 
 def analyze_json(report: Report, by: str, depth: int) -> str:

@@ -1,0 +1,124 @@
+"""Wall time and peak memory of the convcost CLI, beside the import floors, in one run.
+
+Run from anywhere, with the interpreter convcost is installed in:
+
+    python benchmarks/bench.py [--rounds 15]
+
+Every command is a fresh process (what a user waits for). Commands run round-robin, so load on
+the machine hits all of them alike; the table gives medians. Peak memory is the child's max
+RSS from os.wait4. Targets (issue 3): `analyze mobilenet_v1 -f json` <= 1.4x `import click,
+yaml`; the default table <= 1.6x `import click, yaml, rich.console, rich.table`; a 10,000-layer
+spec as JSON < 0.5 s; every convcost run < 60 MiB. A report, not a test: exit 1 only if a
+command fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+FLOOR_JSON = "import click, yaml"
+FLOOR_TABLE = "import click, yaml, rich.console, rich.table"
+
+
+def convcost(*args: str) -> list[str]:
+    """The installed console script (what users run), else `python -m convcost`."""
+    script = Path(sys.executable).with_name("convcost")
+    return [str(script), *args] if script.exists() else [sys.executable, "-m", "convcost", *args]
+
+
+def run_once(cmd: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MiB) of one process."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        err = proc.stderr.read().decode() if proc.stderr else ""
+        sys.exit(f"failed ({proc.returncode}): {' '.join(cmd)}\n{err}")
+    return wall, usage.ru_maxrss / 1024
+
+
+def big_spec(path: Path, n: int = 10_000) -> None:
+    """A flat spec of n layers (conv, bn, relu, conv 1x1 repeated), every one written out."""
+    lines = ["name: big", "input: {c: 16, h: 32, w: 32}", "layers:"]
+    pattern = ["  - conv: {out: 16, k: 3}", "  - bn", "  - relu", "  - conv: {out: 16}"]
+    lines += [pattern[i % 4] for i in range(n)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=15)
+    rounds = parser.parse_args().rounds
+
+    names = [d["name"] for d in json.loads(subprocess.run(
+        convcost("list", "-f", "json"), capture_output=True, text=True, check=True).stdout)]
+    tmp = Path(tempfile.mkdtemp())
+    big = tmp / "big10000.yaml"
+    big_spec(big)
+
+    commands: dict[str, list[str]] = {
+        f"python -c '{FLOOR_JSON}'": [sys.executable, "-c", FLOOR_JSON],
+        f"python -c '{FLOOR_TABLE}'": [sys.executable, "-c", FLOOR_TABLE],
+    }
+    for name in names:
+        commands[f"analyze {name} -f json"] = convcost("analyze", name, "-f", "json")
+        commands[f"analyze {name}"] = convcost("analyze", name)
+    commands["compare vgg16 shufflenet mobilenet_v1"] = convcost(
+        "compare", "vgg16", "shufflenet", "mobilenet_v1")
+    commands["analyze big10000.yaml -f json (10,000 layers)"] = convcost(
+        "analyze", str(big), "-f", "json")
+
+    walls: dict[str, list[float]] = {k: [] for k in commands}
+    peaks: dict[str, list[float]] = {k: [] for k in commands}
+    for _ in range(rounds):
+        for label, cmd in commands.items():
+            wall, peak = run_once(cmd)
+            walls[label].append(wall)
+            peaks[label].append(peak)
+
+    ms = {k: statistics.median(v) * 1000 for k, v in walls.items()}
+    mib = {k: statistics.median(v) for k, v in peaks.items()}
+    floor_json, floor_table = ms[f"python -c '{FLOOR_JSON}'"], ms[f"python -c '{FLOOR_TABLE}'"]
+
+    cpu = next((line.split(":", 1)[1].strip() for line in
+                Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")),
+               platform.processor())
+    print(f"Python {platform.python_version()}, {cpu}, {os.cpu_count()} cores; "
+          f"median of {rounds} alternating runs\n")
+    print("| command | wall ms | vs floor | peak MiB | target |")
+    print("|---|--:|--:|--:|---|")
+    for label in commands:
+        is_floor = label.startswith("python -c")
+        floor = floor_json if "-f json" in label else floor_table
+        ratio = "" if is_floor else f"{ms[label] / floor:.2f}x"
+        target = ""
+        if label == "analyze mobilenet_v1 -f json":
+            target = verdict(ms[label] <= 1.4 * floor_json, "<= 1.4x json floor")
+        elif label == "analyze mobilenet_v1":
+            target = verdict(ms[label] <= 1.6 * floor_table, "<= 1.6x table floor")
+        elif "10,000" in label:
+            target = verdict(ms[label] < 500, "< 500 ms")
+        if not is_floor and mib[label] >= 60:
+            target += " " + verdict(False, "< 60 MiB")
+        print(f"| `{label}` | {ms[label]:.0f} | {ratio} | {mib[label]:.1f} | {target} |")
+    worst = max(v for k, v in mib.items() if not k.startswith("python -c"))
+    print(f"\nPeak memory of every convcost run < 60 MiB: {verdict(worst < 60, f'{worst:.1f} MiB')}")
+
+
+def verdict(ok: bool, what: str) -> str:
+    return f"{'PASS' if ok else 'FAIL'} ({what})"
+
+
+if __name__ == "__main__":
+    main()
