@@ -203,3 +203,31 @@ def test_shufflenet_v2(width, count, ops, paper_macs, paper_params):
 
 def test_every_builtin_is_tested_here():
     assert set(builtin_names()) == {"vgg16", "mobilenet_v1", "shufflenet_v1", "shufflenet_v2"}
+
+
+# -- every conv and fc layer equal to the reference implementation -------------------------------
+# Totals printed by scripts/check_against_torch.py (torch 2.14.1, torchvision 0.29.1, pytorchcv
+# 0.0.74: forward hooks on every Conv2d and Linear), which also found every layer's MACs and
+# params equal, in order. Asserted here so CI checks them without torch.
+
+
+@pytest.mark.parametrize(
+    ("name", "sets", "macs", "params"),
+    [
+        ("vgg16", {"resolution": 160}, 7_953_547_264, 138_357_544),  # torchvision vgg16
+        ("vgg16", {"resolution": 96}, 2_942_402_560, 138_357_544),
+        ("shufflenet_v2", {"resolution": 160}, 74_434_200, 2_278_604),  # shufflenet_v2_x1_0
+        ("shufflenet_v2", {"resolution": 96}, 27_451_672, 2_278_604),
+        ("shufflenet_v2", {"width": 0.5}, 40_476_448, 1_366_792),  # shufflenet_v2_x0_5
+        ("shufflenet_v2", {"width": 1.5}, 295_759_392, 3_503_624),  # shufflenet_v2_x1_5
+        ("shufflenet_v2", {"width": 2.0}, 583_253_464, 7_393_996),  # shufflenet_v2_x2_0
+        ("mobilenet_v1", {"width": 0.75}, 325_400_448, 2_585_560),  # pytorchcv mobilenet_w3d4
+        ("mobilenet_v1", {"width": 0.25}, 41_030_272, 470_072),  # pytorchcv mobilenet_wd4
+        ("shufflenet_v1", {"groups": 1}, 143_078_976, 1_531_936),  # pytorchcv shufflenet_g1_w1
+        ("shufflenet_v1", {"groups": 8}, 138_365_952, 2_434_768),  # pytorchcv shufflenet_g8_w1
+        ("shufflenet_v1", {"groups": 1, "width": 0.75}, 82_542_672, 975_214),  # g1_w3d4
+        ("shufflenet_v1", {"groups": 3, "width": 0.25}, 11_009_808, 305_902),  # g3_wd4
+    ],
+)
+def test_macs_equal_reference_implementation(name, sets, macs, params):
+    assert totals(name, **sets) == (macs, params)

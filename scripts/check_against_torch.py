@@ -1,0 +1,112 @@
+"""Layer-by-layer check of the built-in specs against their reference implementations.
+
+Needs PyTorch, torchvision and pytorchcv, which are never a test or CI dependency:
+
+    pip install torch==2.14.1 torchvision==0.29.1 && pip install --no-deps pytorchcv
+    python scripts/check_against_torch.py
+
+Builds each model with random weights, records every Conv2d and Linear in execution order with
+forward hooks (MACs = output elements * in_channels / groups * kernel area; Linear: in * out),
+and compares that list and the model's parameter total with convcost's conv and fc layers.
+The totals it prints are asserted in tests/test_zoo.py. Exit status 1 if anything differs.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import torch
+import torchvision.models as tvm
+from pytorchcv.model_provider import get_model
+from torch import nn
+
+Rows = list[tuple[int, int]]  # (MACs, params) per conv / fc layer
+
+
+def reference(model: nn.Module, res: int) -> tuple[Rows, int]:
+    """Conv and Linear layers of a forward pass at res x res, and the model's parameters."""
+    rows: Rows = []
+
+    def hook(m: nn.Module, _inputs: Any, out: torch.Tensor) -> None:
+        if isinstance(m, nn.Conv2d):
+            kh, kw = m.kernel_size
+            macs = out.numel() * (m.in_channels // m.groups) * kh * kw
+        else:
+            macs = m.in_features * m.out_features
+        rows.append((macs, sum(p.numel() for p in m.parameters())))
+
+    for m in model.modules():
+        if isinstance(m, nn.Conv2d | nn.Linear):
+            m.register_forward_hook(hook)
+    with torch.no_grad():
+        model.eval()(torch.zeros(1, 3, res, res))
+    return rows, sum(p.numel() for p in model.parameters())
+
+
+def convcost(name: str, sets: dict[str, Any], res: int) -> tuple[Rows, int]:
+    """The same list from `convcost analyze -f json`."""
+    args = ["convcost", "analyze", name, "-f", "json", "--set", f"resolution={res}"]
+    for k, v in sets.items():
+        args += ["--set", f"{k}={v}"]
+    data = json.loads(subprocess.run(args, capture_output=True, text=True, check=True).stdout)
+    rows = [
+        (x["macs"], x["params"]) for x in data["layers"] if x["kind"] in ("conv", "dwconv", "fc")
+    ]
+    return rows, data["totals"]["params"]
+
+
+def cases() -> list[tuple[str, dict[str, Any], int, Callable[[], nn.Module]]]:
+    """(spec, params, resolution, reference model) for every variant the implementations have."""
+    out: list[tuple[str, dict[str, Any], int, Callable[[], nn.Module]]] = []
+    for res in (224, 160, 96):
+        out.append(("vgg16", {}, res, tvm.vgg16))
+        out.append(("shufflenet_v2", {}, res, tvm.shufflenet_v2_x1_0))
+    # pytorchcv's MobileNet pools with a fixed 7x7 window, so it only runs at 224
+    for w, n in [(1.0, "w1"), (0.75, "w3d4"), (0.5, "wd2"), (0.25, "wd4")]:
+        out.append(("mobilenet_v1", {"width": w}, 224, lambda n=n: get_model(f"mobilenet_{n}")))
+    variants = [(g, 1.0, "w1") for g in (1, 2, 3, 4, 8)]
+    variants += [
+        (g, w, n) for w, n in [(0.75, "w3d4"), (0.5, "wd2"), (0.25, "wd4")] for g in (1, 3)
+    ]
+    for g, w, n in variants:
+        out.append(
+            (
+                "shufflenet_v1",
+                {"groups": g, "width": w},
+                224,
+                lambda g=g, n=n: get_model(f"shufflenet_g{g}_{n}"),
+            )
+        )
+    for w, n in [(0.5, "x0_5"), (1.0, "x1_0"), (1.5, "x1_5"), (2.0, "x2_0")]:
+        out.append(("shufflenet_v2", {"width": w}, 224, getattr(tvm, f"shufflenet_v2_{n}")))
+    return out
+
+
+def main() -> None:
+    bad = 0
+    for name, sets, res, build in cases():
+        ref, ref_params = reference(build(), res)
+        ours, our_params = convcost(name, sets, res)
+        same = ref == ours and ref_params == our_params
+        line = (
+            f"{'OK  ' if same else 'DIFF'} {name} {sets} @{res}: {len(ref)}/{len(ours)} "
+            f"conv+fc layers, MACs {sum(m for m, _ in ref)}/{sum(m for m, _ in ours)}, "
+            f"params {ref_params}/{our_params}"
+        )
+        if not same:
+            i = next(
+                (i for i, (a, b) in enumerate(zip(ref, ours, strict=False)) if a != b),
+                min(len(ref), len(ours)),
+            )
+            line += f"; first difference at conv/fc #{i}"
+        print(line)
+        bad += not same
+    sys.exit(1 if bad else 0)
+
+
+if __name__ == "__main__":
+    main()
