@@ -368,19 +368,18 @@ class _Expander:
         if bn is not None and _coerce(Arg("bn", "bool", False, False, False), bn, scope):
             y = self.emit("bn", [y], {}, f"{path}+bn", item.loc)
         if act is not None:
-            if isinstance(act.raw, str) and act.raw.isidentifier() and act.raw not in scope:
+            known = activation_names()
+            raw = act.raw
+            if isinstance(raw, str) and (not raw.isidentifier() or raw in scope):
+                name = _evaluate(act, scope)  # an expression, or an arg holding a name
+            else:
+                name = [v.raw for v in raw] if isinstance(raw, list) else raw
+            if not isinstance(name, str) or name not in known:
                 raise SpecError(
-                    f"unknown activation '{act.raw}'{did_you_mean(act.raw, activation_names())}",
+                    f"unknown activation {name!r}{did_you_mean(str(name), known)}",
                     act.loc,
                     path,
-                    hint="activations: " + ", ".join(activation_names()),
-                )
-            name = _evaluate(act, scope)
-            if name not in activation_names():
-                raise SpecError(
-                    f"unknown activation {name!r}{did_you_mean(str(name), activation_names())}",
-                    act.loc,
-                    path,
+                    hint="activations: " + ", ".join(known),
                 )
             if name != "none":
                 y = self.emit(name, [y], {}, f"{path}+{name}", item.loc)

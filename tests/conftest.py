@@ -5,10 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import os
+
 import pytest
 from click.testing import CliRunner, Result
+from hypothesis import settings
 
 from convcost.cli import cli
+
+# Deterministic by default, so CI is reproducible; HYPOTHESIS_PROFILE=long explores further.
+settings.register_profile("ci", derandomize=True, max_examples=200, deadline=None)
+settings.register_profile("long", max_examples=5000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture

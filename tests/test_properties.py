@@ -82,7 +82,7 @@ def vars_of(cost: Cost) -> list[int]:
     return [cost.macs, cost.flops, cost.params, cost.activations, cost.mem_access]
 
 
-@settings(max_examples=30, deadline=None)
+@settings(deadline=None)
 @given(width=st.sampled_from([0.25, 0.5, 0.75, 1.0]), resolution=st.integers(32, 256))
 def test_mobilenet_additive_and_monotone(width, resolution):
     spec = builtin("mobilenet_v1")
@@ -94,7 +94,7 @@ def test_mobilenet_additive_and_monotone(width, resolution):
     assert bigger.totals.macs >= r.totals.macs and bigger.totals.params == r.totals.params
 
 
-@settings(max_examples=20, deadline=None)
+@settings(deadline=None)
 @given(groups=st.sampled_from([1, 2, 3, 4, 8]), resolution=st.integers(32, 320))
 def test_shufflenets_additive(groups, resolution):
     check_additive(
@@ -176,7 +176,7 @@ def items(depth: int = 0) -> st.SearchStrategy[list[Any]]:
     return st.lists(st.one_of(layer, layer, layer, nested), min_size=1, max_size=4)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(layers=items(), c=st.integers(1, 8), hw=st.integers(1, 16))
 def test_random_specs_never_crash(layers, c, hw):
     spec = {"name": "fuzz", "input": {"c": c, "h": hw, "w": hw}, "layers": layers}

@@ -219,6 +219,9 @@ def test_unknown_network_suggests(run):
         (HEAD + "layers:\n  - repeat: {times: 0, layers: [relu]}\n", 4, "times must be at least 1"),
         (HEAD + "layers:\n  - conv: &a {out: 8}\n  - conv: *a\n", 4, "aliases"),
         (HEAD + "layers:\n  - conv: {out: 8, act: tanh}\n", 4, "unknown activation 'tanh'"),
+        # found by the fuzzer: a list where an activation name belongs
+        (HEAD + "layers:\n  - fc: {out: 1, act: [3, 1]}\n", 4, "unknown activation [3, 1]"),
+        (HEAD + "layers:\n  - fc: {out: 1, act: 3}\n", 4, "unknown activation 3"),
         (
             HEAD + "blocks:\n  b:\n    args: {out: required}\n    layers: [conv: {out: out}]\n"
             "layers:\n  - b: {}\n",
