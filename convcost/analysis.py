@@ -24,6 +24,7 @@ from convcost.spec import (
     Spec,
     UseItem,
     Value,
+    WhenItem,
     activation_names,
 )
 
@@ -278,8 +279,9 @@ def _names(items: Sequence[Item], block_body: bool = False) -> list[str]:
 
     In a block's body a lone unnamed parallel adds no segment: the block names it.
     """
+    plain = [i.item if isinstance(i, WhenItem) else i for i in items]
     bases = []
-    for item in items:
+    for item in plain:
         if item.name:
             bases.append(item.name)
         elif isinstance(item, LayerItem):
@@ -287,7 +289,7 @@ def _names(items: Sequence[Item], block_body: bool = False) -> list[str]:
         elif isinstance(item, UseItem):
             bases.append(item.block)
         elif isinstance(item, ParallelItem):
-            alone = sum(isinstance(i, ParallelItem) and not i.name for i in items) == 1
+            alone = sum(isinstance(i, ParallelItem) and not i.name for i in plain) == 1
             bases.append("" if block_body and alone else item.default_name)
         else:
             bases.append("repeat" if isinstance(item, RepeatItem) else "group")
@@ -336,6 +338,11 @@ class _Expander:
 
     def item(self, item: Item, x: Shape, path: str, scope: Mapping[str, Any]) -> Shape:
         local = {**scope, "C": x.c, "H": x.h, "W": x.w}
+        if isinstance(item, WhenItem):
+            cond = _evaluate(item.cond, local)
+            if not isinstance(cond, bool):
+                raise SpecError(f"when must be true or false, got {cond!r}", item.cond.loc, path)
+            return self.item(item.item, x, path, scope) if cond else x
         if isinstance(item, LayerItem):
             return self.layer(item, x, path, local)
         if isinstance(item, UseItem):

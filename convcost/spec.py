@@ -95,7 +95,17 @@ class ParallelItem(NamedTuple):
     default_name: str = "parallel"
 
 
-Item = LayerItem | UseItem | RepeatItem | GroupItem | ParallelItem
+Bare = LayerItem | UseItem | RepeatItem | GroupItem | ParallelItem
+
+
+class WhenItem(NamedTuple):
+    """An item that is there only when `cond` holds (e.g. a projection shortcut)."""
+
+    cond: Value
+    item: Bare
+
+
+Item = Bare | WhenItem
 
 
 class Block(NamedTuple):
@@ -370,6 +380,18 @@ class _Parser:
             body = None
         fields = self.mapping(body, f"'{key}'") if body is not None else {}
         name = self.string(fields.pop("name")[1], "name") if "name" in fields else None
+        when = self.value(fields.pop("when")[1]) if "when" in fields else None
+        item = self.bare_item(key, key_node, fields, name, loc)
+        return item if when is None else WhenItem(when, item)
+
+    def bare_item(
+        self,
+        key: str,
+        key_node: yaml.Node,
+        fields: dict[str, tuple[yaml.Node, yaml.Node]],
+        name: str | None,
+        loc: Loc,
+    ) -> Bare:
         if key in CONTROL:
             return self.control(key, key_node, fields, name, loc)
         if key in self.block_names:
@@ -412,14 +434,14 @@ class _Parser:
         fields: dict[str, tuple[yaml.Node, yaml.Node]],
         name: str | None,
         loc: Loc,
-    ) -> Item:
+    ) -> Bare:
         allowed = {
             "repeat": ("times", "layers"),
             "group": ("layers",),
             "parallel": ("branches", "merge", "split"),
             "residual": ("layers", "shortcut"),
         }[key]
-        self.check_keys(fields, (*allowed, "name"), f"'{key}'")
+        self.check_keys(fields, (*allowed, "name", "when"), f"'{key}'")
         required = {
             "repeat": ("times", "layers"),
             "group": ("layers",),

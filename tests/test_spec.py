@@ -318,3 +318,26 @@ def test_json_of_a_good_spec_round_trips(run, spec_file):
     path = spec_file(HEAD + "layers:\n  - conv: {out: 8, k: 3}\n")
     data = json.loads(run("analyze", path, "-f", "json").stdout)
     assert data["layers"][0]["line"] == 4 and data["totals"]["macs"] == 32 * 32 * 8 * 27
+
+
+def test_when_includes_an_item_only_if_true():
+    r = costs(net("""
+        blocks:
+          unit:
+            args: {out: required, stride: 1, res: "stride == 1 and C == out"}
+            layers:
+              - residual: {when: res, layers: [conv: {out: out, k: 3, name: body}]}
+              - conv: {out: out, k: 3, stride: stride, name: body, when: not res}
+        layers:
+          - unit: {out: 3}
+          - unit: {out: 8}
+          - unit: {out: 8, stride: 2}
+        """))
+    assert [x.path for x in r.layers] == [
+        "unit1.b2.body", "unit1.add", "unit2.body", "unit3.body"]
+    assert r.layers[-1].out.hwc() == [16, 16, 8]
+
+
+def test_when_must_be_boolean(run, spec_file):
+    path = spec_file(HEAD + "layers:\n  - conv: {out: 8, when: 3}\n")
+    assert "when must be true or false, got 3" in failing(run, "analyze", path)
