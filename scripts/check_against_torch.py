@@ -3,7 +3,10 @@
 Needs PyTorch, torchvision and pytorchcv, which are never a test or CI dependency:
 
     pip install torch==2.14.1 torchvision==0.29.1 && pip install --no-deps pytorchcv
+    export MOBILENEXT_PY=.../MobileNeXt/mobilenext/codebase/models/mnext.py  # optional
     python scripts/check_against_torch.py
+
+(MOBILENEXT_PY, optional: the authors' model file, from github.com/yitu-opensource/MobileNeXt.)
 
 Builds each model with random weights, records every Conv2d and Linear in execution order with
 forward hooks (MACs = output elements * in_channels / groups * kernel area; Linear: in * out),
@@ -13,7 +16,9 @@ The totals it prints are asserted in tests/test_zoo.py. Exit status 1 if anythin
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -83,6 +88,38 @@ def cases() -> list[tuple[str, dict[str, Any], int, Callable[[], nn.Module]]]:
         )
     for w, n in [(0.5, "x0_5"), (1.0, "x1_0"), (1.5, "x1_5"), (2.0, "x2_0")]:
         out.append(("shufflenet_v2", {"width": w}, 224, getattr(tvm, f"shufflenet_v2_{n}")))
+    out += [
+        ("alexnet", {}, 224, tvm.alexnet),
+        ("squeezenet1_0", {}, 224, tvm.squeezenet1_0),
+        ("squeezenet1_1", {}, 224, tvm.squeezenet1_1),
+        ("resnet18", {}, 224, tvm.resnet18),
+        ("resnet50", {}, 224, tvm.resnet50),
+        ("resnext50_32x4d", {}, 224, tvm.resnext50_32x4d),
+        ("googlenet", {}, 224, lambda: tvm.googlenet(aux_logits=False, init_weights=False)),
+        ("inception_v3", {}, 299, lambda: tvm.inception_v3(aux_logits=False, init_weights=False)),
+        ("mobilenet_v3_large", {}, 224, tvm.mobilenet_v3_large),
+        ("mobilenet_v3_small", {}, 224, tvm.mobilenet_v3_small),
+        ("seresnet50", {}, 224, lambda: get_model("seresnet50")),
+        ("xception", {}, 299, lambda: get_model("xception")),
+        ("mnasnet_a1", {}, 224, lambda: get_model("mnasnet_a1")),
+        ("ghostnet", {}, 224, lambda: get_model("ghostnet")),
+        ("igcv3", {}, 224, lambda: get_model("igcv3_w1")),
+        ("fbnet_c", {}, 224, lambda: get_model("fbnet_cb")),
+    ]
+    for w in (0.35, 0.5, 0.75, 1.0, 1.4):
+        out.append(("mobilenet_v2", {"width": w}, 224, lambda w=w: tvm.mobilenet_v2(width_mult=w)))
+    for w, n in [(0.5, "0_5"), (0.75, "0_75"), (1.0, "1_0"), (1.3, "1_3")]:
+        out.append(("mnasnet1_0", {"width": w}, 224, getattr(tvm, f"mnasnet{n}")))
+    for res in (160, 128):
+        out.append(("resnet50", {}, res, tvm.resnet50))
+        out.append(("mobilenet_v2", {}, res, tvm.mobilenet_v2))
+    mnext = os.environ.get("MOBILENEXT_PY")  # yitu-opensource/MobileNeXt .../models/mnext.py
+    if mnext:
+        spec = importlib.util.spec_from_file_location("mnext", mnext)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        for w in (0.75, 1.0, 1.4):
+            out.append(("mobilenext", {"width": w}, 224, lambda w=w: module.mnext(width_mult=w)))
     return out
 
 
