@@ -129,7 +129,10 @@ def analyze(spec: str, sets: dict[str, str], by: str, depth: int, fmt: str) -> N
 
 
 @cli.command()
-@click.argument("specs", nargs=-1, required=True)
+@click.argument("specs", nargs=-1)
+@click.option(
+    "--all", "everything", is_flag=True, help="The whole built-in zoo (also the default)."
+)
 @click.option(
     "--by",
     type=click.Choice(["network", "category"]),
@@ -138,18 +141,32 @@ def analyze(spec: str, sets: dict[str, str], by: str, depth: int, fmt: str) -> N
     help="Totals per network, or each network's split by category.",
 )
 @format_option
-def compare(specs: tuple[str, ...], by: str, fmt: str) -> None:
+def compare(specs: tuple[str, ...], everything: bool, by: str, fmt: str) -> None:
     """Totals of several networks, and how many times the first one's each needs.
 
-    Give params per network with NAME@KEY=VALUE,KEY=VALUE.
+    Give params per network with NAME@KEY=VALUE,KEY=VALUE. With no names (or --all),
+    the whole zoo, sorted by MACs, against VGG16.
 
     \b
     convcost compare vgg16 shufflenet mobilenet_v1 shufflenet_v2
     convcost compare mobilenet_v1 mobilenet_v1@width=0.5,resolution=160
+    convcost compare --all
     """
     from convcost import render
 
-    reports = [_analyze(*_split_at(s)) for s in specs]
+    if everything and specs:
+        raise click.UsageError("give network names or --all, not both")
+    if not specs:
+        from convcost.zoo import builtin_names
+
+        zoo = {name: _analyze(name, {}) for name in builtin_names()}
+        specs = (
+            "vgg16",
+            *sorted((n for n in zoo if n != "vgg16"), key=lambda n: -zoo[n].totals.macs),
+        )
+        reports = [zoo[name] for name in specs]
+    else:
+        reports = [_analyze(*_split_at(s)) for s in specs]
     emit(
         fmt,
         lambda: render.compare_grid(reports, specs, by),
