@@ -322,7 +322,8 @@ def test_json_of_a_good_spec_round_trips(run, spec_file):
 
 
 def test_when_includes_an_item_only_if_true():
-    r = costs(net("""
+    r = costs(
+        net("""
         blocks:
           unit:
             args: {out: required, stride: 1, res: "stride == 1 and C == out"}
@@ -333,9 +334,9 @@ def test_when_includes_an_item_only_if_true():
           - unit: {out: 3}
           - unit: {out: 8}
           - unit: {out: 8, stride: 2}
-        """))
-    assert [x.path for x in r.layers] == [
-        "unit1.b2.body", "unit1.add", "unit2.body", "unit3.body"]
+        """)
+    )
+    assert [x.path for x in r.layers] == ["unit1.b2.body", "unit1.add", "unit2.body", "unit3.body"]
     assert r.layers[-1].out.hwc() == [16, 16, 8]
 
 
