@@ -61,8 +61,14 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=15)
     rounds = parser.parse_args().rounds
 
-    names = [d["name"] for d in json.loads(subprocess.run(
-        convcost("list", "-f", "json"), capture_output=True, text=True, check=True).stdout)]
+    names = [
+        d["name"]
+        for d in json.loads(
+            subprocess.run(
+                convcost("list", "-f", "json"), capture_output=True, text=True, check=True
+            ).stdout
+        )
+    ]
     tmp = Path(tempfile.mkdtemp())
     big = tmp / "big10000.yaml"
     big_spec(big)
@@ -75,9 +81,11 @@ def main() -> None:
         commands[f"analyze {name} -f json"] = convcost("analyze", name, "-f", "json")
         commands[f"analyze {name}"] = convcost("analyze", name)
     commands["compare vgg16 shufflenet mobilenet_v1"] = convcost(
-        "compare", "vgg16", "shufflenet", "mobilenet_v1")
+        "compare", "vgg16", "shufflenet", "mobilenet_v1"
+    )
     commands["analyze big10000.yaml -f json (10,000 layers)"] = convcost(
-        "analyze", str(big), "-f", "json")
+        "analyze", str(big), "-f", "json"
+    )
 
     walls: dict[str, list[float]] = {k: [] for k in commands}
     peaks: dict[str, list[float]] = {k: [] for k in commands}
@@ -91,11 +99,18 @@ def main() -> None:
     mib = {k: statistics.median(v) for k, v in peaks.items()}
     floor_json, floor_table = ms[f"python -c '{FLOOR_JSON}'"], ms[f"python -c '{FLOOR_TABLE}'"]
 
-    cpu = next((line.split(":", 1)[1].strip() for line in
-                Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")),
-               platform.processor())
-    print(f"Python {platform.python_version()}, {cpu}, {os.cpu_count()} cores; "
-          f"median of {rounds} alternating runs\n")
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    print(
+        f"Python {platform.python_version()}, {cpu}, {os.cpu_count()} cores; "
+        f"median of {rounds} alternating runs\n"
+    )
     print("| command | wall ms | vs floor | peak MiB | target |")
     print("|---|--:|--:|--:|---|")
     for label in commands:
@@ -113,7 +128,9 @@ def main() -> None:
             target += " " + verdict(False, "< 60 MiB")
         print(f"| `{label}` | {ms[label]:.0f} | {ratio} | {mib[label]:.1f} | {target} |")
     worst = max(v for k, v in mib.items() if not k.startswith("python -c"))
-    print(f"\nPeak memory of every convcost run < 60 MiB: {verdict(worst < 60, f'{worst:.1f} MiB')}")
+    print(
+        f"\nPeak memory of every convcost run < 60 MiB: {verdict(worst < 60, f'{worst:.1f} MiB')}"
+    )
 
 
 def verdict(ok: bool, what: str) -> str:
