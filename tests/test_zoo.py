@@ -391,3 +391,12 @@ def test_mobilenet_table10_dogs_heads(run):
     assert round(d["mobilenet_v1@classes=120"]["totals"]["params"] / 1e6, 1) == 3.3
     assert round(d["mobilenet_v1@classes=120,width=0.75"]["totals"]["params"] / 1e6, 1) == 1.9
     assert round(d["mobilenet_v1@classes=120"]["totals"]["macs"] / 1e6) == 568  # 569 printed
+
+
+def test_alias_index_agrees_with_the_specs():
+    # zoo.aliases() scans each spec's `aliases: [...]` line instead of parsing the zoo
+    from convcost.zoo import aliases, builtin
+
+    parsed = {a: name for name in builtin_names() for a in builtin(name).aliases}
+    assert aliases() == parsed
+    assert parsed["shufflenet"] == "shufflenet_v1" and parsed["senet"] == "seresnet50"
