@@ -343,3 +343,17 @@ def test_when_includes_an_item_only_if_true():
 def test_when_must_be_boolean(run, spec_file):
     path = spec_file(HEAD + "layers:\n  - conv: {out: 8, when: 3}\n")
     assert "when must be true or false, got 3" in failing(run, "analyze", path)
+
+
+@pytest.mark.parametrize(
+    ("body", "line", "message"),
+    [
+        ("  - repeat: {times: 2, when: widht > 1, layers: [relu]}\n", 4, "unknown name 'widht'"),
+        ("  - residual: {when: 1 +, layers: [relu]}\n", 4, "cannot parse expression"),
+        ("  - gap: {when: [1, 2]}\n", 4, "when must be true or false"),
+    ],
+)
+def test_when_errors_are_located(run, spec_file, body, line, message):
+    path = spec_file(HEAD + "layers:\n" + body)
+    err = failing(run, "analyze", path)
+    assert err.startswith(f"error: {path}:{line}:") and message in err
