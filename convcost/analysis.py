@@ -42,6 +42,15 @@ class LayerCost(NamedTuple):
     out: Shape
     cost: Cost
     line: int
+    sources: tuple[int, ...] = ()  # indices of the layers it reads; -1 is the network input
+    branch: tuple[tuple[str, int], ...] = ()  # enclosing parallels: (path, branch index)
+
+
+class Tensor(NamedTuple):
+    """A value flowing through the expansion: its shape and the layer that wrote it."""
+
+    shape: Shape
+    src: int  # index of the producing layer; -1 for the network input
 
 
 class Report(NamedTuple):
@@ -124,7 +133,7 @@ def analyze(spec: Spec, overrides: Mapping[str, str] | None = None) -> Report:
     if min(shape.c, shape.h, shape.w) < 1:
         raise ShapeError(f"input must be at least 1x1x1, got {shape}", spec.input["c"].loc)
     expander = _Expander(spec, scope)
-    expander.sequence(spec.layers, shape, "", scope)
+    expander.sequence(spec.layers, Tensor(shape, -1), "", scope)
     return Report.of(spec.name, params, shape, tuple(expander.out), spec.title)
 
 
@@ -186,11 +195,12 @@ def layer_report(kind: str, x: Shape, o: LayerOptions) -> Report:
         "dw": [("dw", "dwconv", {**window, "mult": mult})],
         "dwsep": [("dw", "dwconv", window), ("pw", "conv", pointwise)],
     }[kind]
-    layers, y = [], x
+    layers: list[LayerCost] = []
+    y = x
     for path, layer_kind, args in plan:
         steps = [(path, layer_kind, args), *([(f"{path}+bn", "bn", {})] if o.bn else [])]
         for p, kd, a in steps:
-            layer = run_layer(kd, [y], a, p)
+            layer = run_layer(kd, [y], a, p)._replace(sources=(len(layers) - 1,))
             layers.append(layer)
             y = layer.out
     shown = {
@@ -323,21 +333,22 @@ class _Expander:
         self.base = base  # what every block body sees: params and activation names
         self.out: list[LayerCost] = []
         self.stack: list[tuple[str, Loc]] = []
+        self.branches: list[tuple[str, int]] = []  # (parallel path, branch index), outermost first
 
     def sequence(
         self,
         items: Sequence[Item],
-        x: Shape,
+        x: Tensor,
         parent: str,
         scope: Mapping[str, Any],
         block_body: bool = False,
-    ) -> Shape:
+    ) -> Tensor:
         for item, name in zip(items, _names(items, block_body), strict=True):
             x = self.item(item, x, _join(parent, name), scope)
         return x
 
-    def item(self, item: Item, x: Shape, path: str, scope: Mapping[str, Any]) -> Shape:
-        local = {**scope, "C": x.c, "H": x.h, "W": x.w}
+    def item(self, item: Item, x: Tensor, path: str, scope: Mapping[str, Any]) -> Tensor:
+        local = {**scope, "C": x.shape.c, "H": x.shape.h, "W": x.shape.w}
         if isinstance(item, WhenItem):
             cond = _evaluate(item.cond, local)
             if not isinstance(cond, bool):
@@ -362,7 +373,7 @@ class _Expander:
             return x
         return self.parallel(item, x, path, scope)
 
-    def layer(self, item: LayerItem, x: Shape, path: str, scope: Mapping[str, Any]) -> Shape:
+    def layer(self, item: LayerItem, x: Tensor, path: str, scope: Mapping[str, Any]) -> Tensor:
         kind = KINDS[item.kind]
         defaults = self.spec.defaults.get(item.kind, {})
         values = {k: v for k, v in {**defaults, **item.args}.items() if k not in ("bn", "act")}
@@ -393,14 +404,16 @@ class _Expander:
         return y
 
     def emit(
-        self, kind: str, inputs: Sequence[Shape], args: Mapping[str, Any], path: str, loc: Loc
-    ) -> Shape:
+        self, kind: str, inputs: Sequence[Tensor], args: Mapping[str, Any], path: str, loc: Loc
+    ) -> Tensor:
         try:
-            layer = run_layer(kind, inputs, args, path, loc)
+            layer = run_layer(kind, [t.shape for t in inputs], args, path, loc)
         except ConvcostError as e:
             raise self.traced(e) from None
-        self.out.append(layer)
-        return layer.out
+        self.out.append(
+            layer._replace(sources=tuple(t.src for t in inputs), branch=tuple(self.branches))
+        )
+        return Tensor(layer.out, len(self.out) - 1)
 
     def traced(self, e: ConvcostError) -> ConvcostError:
         if self.stack and "in block" not in e.hint:
@@ -410,7 +423,7 @@ class _Expander:
             e.hint = f"{e.hint}; {trace}" if e.hint else trace
         return e
 
-    def use(self, item: UseItem, x: Shape, path: str, scope: Mapping[str, Any]) -> Shape:
+    def use(self, item: UseItem, x: Tensor, path: str, scope: Mapping[str, Any]) -> Tensor:
         block: Block = self.spec.blocks[item.block]
         if any(name == item.block for name, _ in self.stack):
             raise SpecError(f"block '{item.block}' uses itself", item.loc, path)
@@ -437,17 +450,21 @@ class _Expander:
         finally:
             self.stack.pop()
 
-    def parallel(self, item: ParallelItem, x: Shape, path: str, scope: Mapping[str, Any]) -> Shape:
+    def parallel(
+        self, item: ParallelItem, x: Tensor, path: str, scope: Mapping[str, Any]
+    ) -> Tensor:
         outs = []
         n = len(item.branches)
         for b, branch in enumerate(item.branches):
             branch_path = _join(path, f"b{b + 1}")
+            self.branches.append((path, b))
             y = x
             if item.split:
                 y = self.emit(
                     "split", [x], {"parts": n, "index": b}, _join(branch_path, "split"), item.loc
                 )
             outs.append(self.sequence(branch, y, branch_path, scope))
+            self.branches.pop()
         return self.emit(item.merge, outs, {}, _join(path, item.merge), item.loc)
 
 
