@@ -44,6 +44,17 @@ def format_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     )(fn)
 
 
+def precision_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """--precision, for bytes: memory traffic, weights and peak activations."""
+    return click.option(
+        "--precision",
+        type=click.Choice(["fp32", "fp16", "int8"]),
+        default="fp32",
+        show_default=True,
+        help="Bytes per element for memory sizes and traffic.",
+    )(fn)
+
+
 def parse_sets(
     _ctx: click.Context, _param: click.Parameter, values: Sequence[str]
 ) -> dict[str, str]:
@@ -105,8 +116,9 @@ def cli() -> None:
     show_default=True,
     help="With --by block: how many path segments make a block.",
 )
+@precision_option
 @format_option
-def analyze(spec: str, sets: dict[str, str], by: str, depth: int, fmt: str) -> None:
+def analyze(spec: str, sets: dict[str, str], by: str, depth: int, precision: str, fmt: str) -> None:
     """Cost of every layer of SPEC (a .yaml file or a built-in name), and totals.
 
     \b
@@ -115,15 +127,17 @@ def analyze(spec: str, sets: dict[str, str], by: str, depth: int, fmt: str) -> N
     convcost analyze mobilenet_v1 --by category
     """
     from convcost import render
+    from convcost.memory import memory
 
     report = _analyze(spec, sets)
+    mem = memory(report, precision)
     emit(
         fmt,
-        lambda: render.analyze_grid(report, by, depth),
+        lambda: render.analyze_grid(report, mem, by, depth),
         lambda f: (
-            render.analyze_json(report, by, depth)
+            render.analyze_json(report, mem, by, depth)
             if f == "json"
-            else render.analyze_csv(report, by, depth)
+            else render.analyze_csv(report, mem, by, depth)
         ),
     )
 
@@ -140,8 +154,9 @@ def analyze(spec: str, sets: dict[str, str], by: str, depth: int, fmt: str) -> N
     show_default=True,
     help="Totals per network, or each network's split by category.",
 )
+@precision_option
 @format_option
-def compare(specs: tuple[str, ...], everything: bool, by: str, fmt: str) -> None:
+def compare(specs: tuple[str, ...], everything: bool, by: str, precision: str, fmt: str) -> None:
     """Totals of several networks, and how many times the first one's each needs.
 
     Give params per network with NAME@KEY=VALUE,KEY=VALUE. With no names (or --all),
@@ -167,13 +182,16 @@ def compare(specs: tuple[str, ...], everything: bool, by: str, fmt: str) -> None
         reports = [zoo[name] for name in specs]
     else:
         reports = [_analyze(*_split_at(s)) for s in specs]
+    from convcost.memory import memory
+
+    mems = [memory(r, precision) for r in reports]
     emit(
         fmt,
-        lambda: render.compare_grid(reports, specs, by),
+        lambda: render.compare_grid(reports, mems, specs, by),
         lambda f: (
-            render.compare_json(reports, specs, by)
+            render.compare_json(reports, mems, specs, by)
             if f == "json"
-            else render.compare_csv(reports, specs, by)
+            else render.compare_csv(reports, mems, specs, by)
         ),
     )
 
@@ -212,6 +230,7 @@ def compare(specs: tuple[str, ...], everything: bool, by: str, fmt: str) -> None
     show_default=True,
     help="Follow each convolution with batch norm.",
 )
+@precision_option
 @format_option
 def layer(
     kind: str,
@@ -223,12 +242,14 @@ def layer(
     groups: int,
     bias: bool,
     bn: bool,
+    precision: str,
     fmt: str,
 ) -> None:
     """Cost of one layer: conv, dw (depthwise), pw (pointwise) or dwsep (both).
 
     dwsep also shows the standard KxK conv it replaces and the ratio of the two,
-    as an exact fraction beside MobileNet v1's 1/N + 1/K^2.
+    as an exact fraction beside MobileNet v1's 1/N + 1/K^2. A 1x1 conv (stride 1,
+    one group) also shows ShuffleNet V2's G1 lower bound on its memory access.
 
     \b
     convcost layer dwsep --in 64x64x3 --out 4 -k 3
@@ -236,20 +257,27 @@ def layer(
     """
     from convcost import render
     from convcost.analysis import LayerOptions, compare_separable, layer_report
+    from convcost.guidelines import g1_bound
+    from convcost.memory import memory
     from convcost.shapes import parse_hwc
 
     k = kernel if kernel is not None else (1 if kind == "pw" else 3)
     opts = LayerOptions(out, k, stride, padding, groups, bias, bn)
     x = parse_hwc(inp)
     report = layer_report(kind, x, opts)
+    mem = memory(report, precision)
     comparison = compare_separable(x, opts) if kind == "dwsep" else None
+    g1 = None
+    if k == 1 and groups == 1 and stride == 1 and kind in ("conv", "pw"):
+        conv = report.layers[0]
+        g1 = (conv.cost.mem_access, g1_bound(x.h * x.w, x.c, conv.out.c))
     emit(
         fmt,
-        lambda: render.layer_grid(report, comparison),
+        lambda: render.layer_grid(report, mem, comparison, g1),
         lambda f: (
-            render.layer_json(report, comparison)
+            render.layer_json(report, mem, comparison, g1)
             if f == "json"
-            else render.layer_csv(report, comparison)
+            else render.layer_csv(report, mem, comparison)
         ),
     )
 

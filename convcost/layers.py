@@ -85,11 +85,8 @@ class Kind(NamedTuple):
     fn: Callable[..., Result]
     args: dict[str, Arg]
     variadic: bool  # takes any number (>= 2) of inputs: add, mul, concat
-
-    @property
-    def summary(self) -> str:
-        """First line of the formula docstring."""
-        return (self.fn.__doc__ or "").strip().splitlines()[0]
+    storage: str  # "new" buffer, "inplace" (writes its first input's), or "view" (no data)
+    elementwise: bool  # few FLOPs per element moved (ShuffleNet V2's G4)
 
     def apply(self, inputs: Sequence[Shape], args: dict[str, Any]) -> Result:
         """Run the formula on the input shapes with evaluated, type-checked args."""
@@ -105,8 +102,14 @@ F = TypeVar("F", bound=Callable[..., Result])
 _TYPES = {"int": "int", "bool": "bool", "Pair": "pair"}
 
 
-def register(*names: str, variadic: bool = False) -> Callable[[F], F]:
-    """Register a formula under one or more kind names; registering a name twice is a bug."""
+def register(
+    *names: str, variadic: bool = False, storage: str = "new", elementwise: bool = False
+) -> Callable[[F], F]:
+    """Register a formula under one or more kind names; registering a name twice is a bug.
+
+    `storage` says where the output lives, for peak memory: a new buffer, the first input's
+    buffer (in-place activations, batch norm, add), or nowhere (views: split, flatten).
+    """
 
     def deco(fn: F) -> F:
         args = {}
@@ -123,7 +126,7 @@ def register(*names: str, variadic: bool = False) -> Callable[[F], F]:
         for name in names:
             if name in KINDS:
                 raise RuntimeError(f"layer kind {name!r} registered twice")
-            KINDS[name] = Kind(name, fn, args, variadic)
+            KINDS[name] = Kind(name, fn, args, variadic, storage, elementwise)
         return fn
 
     return deco
@@ -245,7 +248,7 @@ def fc(x: Shape, *, out: int, bias: bool = True) -> Result:
     return Result(Shape(out), Cost(n * out, flops, params, out, n + params + out), "fc")
 
 
-@register("bn")
+@register("bn", storage="inplace", elementwise=True)
 def bn(x: Shape) -> Result:
     """Batch normalization (inference: y = x * scale + shift per channel).
 
@@ -266,7 +269,7 @@ def _activation(name: str, per_element: int) -> Callable[[Shape], Result]:
 
 
 for _name, _per_element in ACT_FLOPS.items():
-    register(_name)(_activation(_name, _per_element))
+    register(_name, storage="inplace", elementwise=True)(_activation(_name, _per_element))
 
 
 def _pool(y: Shape, x: Shape, per_output: int) -> Result:
@@ -344,7 +347,7 @@ def _elementwise(xs: tuple[Shape, ...], y: Shape) -> Result:
     return Result(y, Cost(0, flops, 0, y.numel, sum(x.numel for x in xs) + y.numel))
 
 
-@register("add", variadic=True)
+@register("add", variadic=True, storage="inplace", elementwise=True)
 def add(xs: tuple[Shape, ...]) -> Result:
     """Element-wise sum of n equal shapes (residual shortcuts).
 
@@ -354,7 +357,7 @@ def add(xs: tuple[Shape, ...]) -> Result:
     return _elementwise(xs, xs[0])
 
 
-@register("mul", variadic=True)
+@register("mul", variadic=True, elementwise=True)
 def mul(xs: tuple[Shape, ...]) -> Result:
     """Element-wise product, broadcasting 1x1 maps over H x W (squeeze-and-excitation).
 
@@ -378,7 +381,7 @@ def concat(xs: tuple[Shape, ...]) -> Result:
     return Result(y, Cost(0, 0, 0, y.numel, 2 * y.numel))
 
 
-@register("split")
+@register("split", storage="view")
 def split(x: Shape, *, parts: int, index: int) -> Result:
     """Channel split into `parts` equal chunks, taking chunk `index` (ShuffleNet V2).
 
@@ -390,7 +393,7 @@ def split(x: Shape, *, parts: int, index: int) -> Result:
     return Result(Shape(x.c // parts, x.h, x.w), Cost())
 
 
-@register("shuffle", "channel_shuffle")
+@register("shuffle", "channel_shuffle", elementwise=True)
 def shuffle(x: Shape, *, groups: int) -> Result:
     """Channel shuffle (ShuffleNet v1, Sec. 3.1): a permutation of channels.
 
@@ -401,13 +404,13 @@ def shuffle(x: Shape, *, groups: int) -> Result:
     return Result(x, Cost(0, 0, 0, x.numel, 2 * x.numel))
 
 
-@register("flatten")
+@register("flatten", storage="view")
 def flatten(x: Shape) -> Result:
     """Flatten C x H x W to C*H*W x 1 x 1. A view: all counts 0."""
     return Result(Shape(x.numel), Cost())
 
 
-@register("identity", "dropout")
+@register("identity", "dropout", storage="view")
 def identity(x: Shape) -> Result:
     """Identity (also dropout, which is the identity at inference). All counts 0."""
     return Result(x, Cost())

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
 
 from convcost.analysis import LayerCost, Report, SeparableComparison, cost_dict
+from convcost.memory import Memory
 from convcost.layers import Cost
 
 if TYPE_CHECKING:
@@ -40,6 +41,29 @@ def si(n: int) -> str:
             v = n / scale
             return f"{v:.1f}{suffix}" if abs(v) >= 100 else f"{v:.2f}{suffix}"
     return str(n)
+
+
+def binary(n: int) -> str:
+    """Bytes in binary units: 553428176 -> '527.8 MiB', 864 -> '864 B'."""
+    for scale, suffix in ((2**30, "GiB"), (2**20, "MiB"), (2**10, "KiB")):
+        if n >= scale:
+            v = n / scale
+            return f"{v:.1f} {suffix}" if v >= 100 else f"{v:.2f} {suffix}"
+    return f"{n} B"
+
+
+def intensity(macs: int, nbytes: int) -> str:
+    """Arithmetic intensity, MACs per byte moved ('-' when nothing moves)."""
+    return f"{macs / nbytes:.2f}" if nbytes else "-"
+
+
+def memory_text(mem: Memory) -> str:
+    """'peak activations 4.59 MiB (at stage1.unit1.pw), weights 16.1 MiB at fp32'."""
+    return (
+        f"peak activations {binary(mem.peak_activations_bytes)} (at {mem.peak_at or 'input'}), "
+        f"weights {binary(mem.weights_bytes)}, memory traffic {binary(mem.mem_access_bytes)} "
+        f"at {mem.precision}"
+    )
 
 
 def share(part: int, whole: int) -> float:
@@ -72,7 +96,7 @@ def params_text(params: Mapping[str, Any]) -> str:
 # -- data views (shared by JSON, CSV, tables) ------------------------------------------------
 
 
-def layer_dict(layer: LayerCost) -> dict[str, Any]:
+def layer_dict(layer: LayerCost, mem: Memory) -> dict[str, Any]:
     """One layer as in the JSON schema."""
     return {
         "path": layer.path,
@@ -82,16 +106,18 @@ def layer_dict(layer: LayerCost) -> dict[str, Any]:
         "in": [x.hwc() for x in layer.inputs],
         "out": layer.out.hwc(),
         **cost_dict(layer.cost),
+        "mem_access_bytes": layer.cost.mem_access * mem.bytes_per_element,
     }
 
 
-def report_dict(report: Report, layers: bool = True) -> dict[str, Any]:
-    """A report as in the JSON schema: network, params, input, layers, totals."""
+def report_dict(report: Report, mem: Memory, layers: bool = True) -> dict[str, Any]:
+    """A report as in the JSON schema: network, params, input, layers, totals, memory."""
     params = {k: v for k, v in report.params.items() if isinstance(v, int | float | str)}
     out: dict[str, Any] = {"network": report.network, "params": params, "input": report.input.hwc()}
     if layers:
-        out["layers"] = [layer_dict(layer) for layer in report.layers]
+        out["layers"] = [layer_dict(layer, mem) for layer in report.layers]
     out["totals"] = cost_dict(report.totals)
+    out["memory"] = mem._asdict()
     return out
 
 
@@ -120,9 +146,9 @@ def to_json(data: dict[str, Any] | list[Any]) -> str:
     return "[\n" + ",\n".join("  " + dumps(x) for x in data) + "\n]\n"
 
 
-def analyze_json(report: Report, by: str, depth: int) -> str:
+def analyze_json(report: Report, mem: Memory, by: str, depth: int) -> str:
     """analyze --format json: the report, plus `groups` for --by category/block."""
-    data = report_dict(report)
+    data = report_dict(report, mem)
     if by != "layer":
         data["by"] = by
         data["groups"] = [
@@ -131,12 +157,14 @@ def analyze_json(report: Report, by: str, depth: int) -> str:
     return to_json(data)
 
 
-def compare_json(reports: Sequence[Report], labels: Sequence[str], by: str) -> str:
+def compare_json(
+    reports: Sequence[Report], mems: Sequence[Memory], labels: Sequence[str], by: str
+) -> str:
     """compare --format json: a list of report objects without layers, with ratios."""
     base = reports[0].totals
     out = []
-    for report, label in zip(reports, labels, strict=True):
-        d = report_dict(report, layers=False)
+    for report, mem, label in zip(reports, mems, labels, strict=True):
+        d = report_dict(report, mem, layers=False)
         d["label"] = label
         d["ratio_to_first"] = {
             f: round(share(getattr(report.totals, f), getattr(base, f)), 6)
@@ -164,18 +192,21 @@ def _csv(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     return buf.getvalue()
 
 
-def analyze_csv(report: Report, by: str, depth: int) -> str:
+def analyze_csv(report: Report, mem: Memory, by: str, depth: int) -> str:
     """analyze --format csv: one row per layer (or group), exact integers."""
     if by != "layer":
-        rows = [[k, *cost_dict(c).values()] for k, c in groups_of(report, by, depth).items()]
-        return _csv([by, *COST_COLUMNS], rows)
-    return _csv(LAYER_COLUMNS, _layer_rows(report.layers))
+        rows = [
+            [k, *cost_dict(c).values(), c.mem_access * mem.bytes_per_element]
+            for k, c in groups_of(report, by, depth).items()
+        ]
+        return _csv([by, *COST_COLUMNS, "mem_access_bytes"], rows)
+    return _csv(LAYER_COLUMNS, _layer_rows(report.layers, mem))
 
 
-LAYER_COLUMNS = ["path", "kind", "category", "line", "in", "out", *COST_COLUMNS]
+LAYER_COLUMNS = ["path", "kind", "category", "line", "in", "out", *COST_COLUMNS, "mem_access_bytes"]
 
 
-def _layer_rows(layers: Sequence[LayerCost], prefix: str = "") -> list[list[Any]]:
+def _layer_rows(layers: Sequence[LayerCost], mem: Memory, prefix: str = "") -> list[list[Any]]:
     return [
         [
             prefix + x.path,
@@ -185,12 +216,15 @@ def _layer_rows(layers: Sequence[LayerCost], prefix: str = "") -> list[list[Any]
             shapes(x.inputs),
             str(x.out),
             *cost_dict(x.cost).values(),
+            x.cost.mem_access * mem.bytes_per_element,
         ]
         for x in layers
     ]
 
 
-def compare_csv(reports: Sequence[Report], labels: Sequence[str], by: str) -> str:
+def compare_csv(
+    reports: Sequence[Report], mems: Sequence[Memory], labels: Sequence[str], by: str
+) -> str:
     """compare --format csv: one row per network (per network and category with --by)."""
     if by == "category":
         rows = [
@@ -200,10 +234,11 @@ def compare_csv(reports: Sequence[Report], labels: Sequence[str], by: str) -> st
         ]
         return _csv(["network", "category", *COST_COLUMNS], rows)
     rows = [
-        [label, str(r.input), *cost_dict(r.totals).values()]
-        for r, label in zip(reports, labels, strict=True)
+        [label, str(r.input), *cost_dict(r.totals).values(), *list(m)[2:]]
+        for r, m, label in zip(reports, mems, labels, strict=True)
     ]
-    return _csv(["network", "input", *COST_COLUMNS], rows)
+    memory_columns = list(Memory._fields)[2:]
+    return _csv(["network", "input", *COST_COLUMNS, *memory_columns], rows)
 
 
 # -- the tables (rich and Markdown share their rows) ------------------------------------------
@@ -221,11 +256,12 @@ class Grid(NamedTuple):
     wrap: tuple[int, ...] = ()  # columns that may wrap (long text); the rest never do
 
 
-def analyze_grid(report: Report, by: str, depth: int) -> Grid:
+def analyze_grid(report: Report, mem: Memory, by: str, depth: int) -> Grid:
     """Rows of `analyze` as text, per layer or per group."""
-    t = report.totals
+    t, size = report.totals, mem.bytes_per_element
     title = f"{report.title or report.network} - {report.input} input"
-    caption = f"{params_text(report.params)} · {CONVENTION}"
+    caption = f"{params_text(report.params)} · {memory_text(mem)} · {CONVENTION}"
+    traffic = f"mem access ({mem.precision})"
     if by == "layer":
         header = [
             "layer",
@@ -235,7 +271,8 @@ def analyze_grid(report: Report, by: str, depth: int) -> Grid:
             "% MACs",
             "params",
             "activations",
-            "mem access",
+            traffic,
+            "MACs/B",
         ]
         rows = [
             [
@@ -246,7 +283,8 @@ def analyze_grid(report: Report, by: str, depth: int) -> Grid:
                 pct(x.cost.macs, t.macs),
                 si(x.cost.params),
                 si(x.cost.activations),
-                si(x.cost.mem_access),
+                binary(x.cost.mem_access * size),
+                intensity(x.cost.macs, x.cost.mem_access * size),
             ]
             for x in report.layers
         ]
@@ -258,10 +296,11 @@ def analyze_grid(report: Report, by: str, depth: int) -> Grid:
             "100.00%",
             si(t.params),
             si(t.activations),
-            si(t.mem_access),
+            binary(t.mem_access * size),
+            intensity(t.macs, t.mem_access * size),
         ]
         return Grid(title, header, rows, total, caption, left=3)
-    header = [by, "MACs", "% MACs", "params", "% params", "activations", "mem access"]
+    header = [by, "MACs", "% MACs", "params", "% params", "activations", traffic, "MACs/B"]
     rows = [
         [
             CATEGORY_LABELS.get(k, k) if by == "category" else k,
@@ -270,7 +309,8 @@ def analyze_grid(report: Report, by: str, depth: int) -> Grid:
             si(c.params),
             pct(c.params, t.params),
             si(c.activations),
-            si(c.mem_access),
+            binary(c.mem_access * size),
+            intensity(c.macs, c.mem_access * size),
         ]
         for k, c in groups_of(report, by, depth).items()
     ]
@@ -281,12 +321,15 @@ def analyze_grid(report: Report, by: str, depth: int) -> Grid:
         si(t.params),
         "100.00%",
         si(t.activations),
-        si(t.mem_access),
+        binary(t.mem_access * size),
+        intensity(t.macs, t.mem_access * size),
     ]
     return Grid(title, header, rows, total, caption)
 
 
-def compare_grid(reports: Sequence[Report], labels: Sequence[str], by: str) -> Grid:
+def compare_grid(
+    reports: Sequence[Report], mems: Sequence[Memory], labels: Sequence[str], by: str
+) -> Grid:
     """Rows of `compare`: totals and how many times the first network's each one needs."""
     base = reports[0].totals
     caption = f"x = this network's count / {labels[0]}'s · {CONVENTION}"
@@ -304,6 +347,7 @@ def compare_grid(reports: Sequence[Report], labels: Sequence[str], by: str) -> G
                 ]
             )
         return Grid("Cost by layer category", header, rows, None, CONVENTION)
+    precision = mems[0].precision
     header = [
         "network",
         "input",
@@ -315,21 +359,45 @@ def compare_grid(reports: Sequence[Report], labels: Sequence[str], by: str) -> G
         "x act.",
         "mem access",
         "x mem",
+        f"weights ({precision})",
+        f"peak act. ({precision})",
+        "MACs/B",
     ]
     rows = []
-    for r, label in zip(reports, labels, strict=True):
+    for r, m, label in zip(reports, mems, labels, strict=True):
         row = [label, str(r.input)]
         for f in ("macs", "params", "activations", "mem_access"):
             v = getattr(r.totals, f)
             row += [si(v), times(share(v, getattr(base, f)))]
+        row += [
+            binary(m.weights_bytes),
+            binary(m.peak_activations_bytes),
+            intensity(r.totals.macs, m.mem_access_bytes),
+        ]
         rows.append(row)
     return Grid(f"Compared with {labels[0]}", header, rows, None, caption, left=2)
 
 
-def layer_grid(report: Report, comparison: SeparableComparison | None) -> Grid:
-    """Rows of `convcost layer`: the layer(s), and for dwsep the standard conv it replaces."""
-    t = report.totals
-    header = ["layer", "kind", "in -> out", "MACs", "params", "activations", "mem access"]
+def layer_grid(
+    report: Report,
+    mem: Memory,
+    comparison: SeparableComparison | None,
+    g1: tuple[int, int] | None = None,
+) -> Grid:
+    """Rows of `convcost layer`: the layer(s), for dwsep the standard conv it replaces, and for
+    a 1x1 conv its memory access beside ShuffleNet V2's G1 lower bound (`g1` = (mac, bound))."""
+    t, size = report.totals, mem.bytes_per_element
+    header = [
+        "layer",
+        "kind",
+        "in -> out",
+        "MACs",
+        "params",
+        "activations",
+        "mem access",
+        f"bytes ({mem.precision})",
+        "MACs/B",
+    ]
 
     def row(name: str, kind: str, xs: Sequence[Any], y: Any, c: Cost) -> list[str]:
         return [
@@ -340,11 +408,20 @@ def layer_grid(report: Report, comparison: SeparableComparison | None) -> Grid:
             f"{c.params:,}",
             f"{c.activations:,}",
             f"{c.mem_access:,}",
+            f"{c.mem_access * size:,}",
+            intensity(c.macs, c.mem_access * size),
         ]
 
     rows = [row(x.path, x.kind, x.inputs, x.out, x.cost) for x in report.layers]
     total = row("total", "", [report.input], report.layers[-1].out, t)
     caption = params_text(report.params) + " · " + CONVENTION
+    if g1 is not None:
+        mac, bound = g1
+        caption = (
+            f"ShuffleNet V2 G1: memory access {mac:,} elements; for these FLOPs B = hw*c1*c2 "
+            f"it is at least 2*sqrt(hw*B) + B/(hw) = {bound:,} (equal channels reach it): "
+            f"{100 * (mac - bound) / bound:+.1f}%.\n" + caption
+        )
     if comparison is None:
         return Grid(report.title, header, rows, total, caption, left=3)
     std = comparison.standard
@@ -360,24 +437,31 @@ def layer_grid(report: Report, comparison: SeparableComparison | None) -> Grid:
     return Grid(report.title, header, rows, total, caption, left=3)
 
 
-def layer_json(report: Report, comparison: SeparableComparison | None) -> str:
-    """`convcost layer --format json`: the report, and for dwsep the comparison."""
-    data = report_dict(report)
+def layer_json(
+    report: Report,
+    mem: Memory,
+    comparison: SeparableComparison | None,
+    g1: tuple[int, int] | None = None,
+) -> str:
+    """`convcost layer --format json`: the report, for dwsep the comparison, for 1x1 G1."""
+    data = report_dict(report, mem)
     if comparison is not None:
-        data["standard"] = report_dict(comparison.standard)
+        data["standard"] = report_dict(comparison.standard, mem)
         data["ratio"] = {
             "macs": str(comparison.macs_ratio),
             "params": str(comparison.params_ratio),
             "one_over_n_plus_one_over_k2": str(comparison.formula),
         }
+    if g1 is not None:
+        data["g1"] = {"mem_access": g1[0], "lower_bound": g1[1]}
     return to_json(data)
 
 
-def layer_csv(report: Report, comparison: SeparableComparison | None) -> str:
+def layer_csv(report: Report, mem: Memory, comparison: SeparableComparison | None) -> str:
     """`convcost layer --format csv`: the layer rows, then the replaced standard conv."""
-    rows = _layer_rows(report.layers)
+    rows = _layer_rows(report.layers, mem)
     if comparison is not None:
-        rows += _layer_rows(comparison.standard.layers, prefix="standard.")
+        rows += _layer_rows(comparison.standard.layers, mem, prefix="standard.")
     return _csv(LAYER_COLUMNS, rows)
 
 
@@ -488,7 +572,9 @@ def list_json(entries: Sequence[tuple[Spec, Report]]) -> str:
                 "source": s.source,
                 "reference": s.reference,
                 "paper": s.paper,
-                **{k: v for k, v in report_dict(r, layers=False).items() if k != "network"},
+                "params": {k: v for k, v in r.params.items() if isinstance(v, int | float | str)},
+                "input": r.input.hwc(),
+                "totals": cost_dict(r.totals),
             }
             for s, r in entries
         ]

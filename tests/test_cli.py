@@ -52,7 +52,7 @@ def test_analyze_with_sets(run):
 
 def test_analyze_json_schema(run):
     data = json.loads(ok(run, "analyze", "shufflenet_v2", "-f", "json"))
-    assert set(data) == {"network", "params", "input", "layers", "totals"}
+    assert set(data) == {"network", "params", "input", "layers", "totals", "memory"}
     layer = data["layers"][0]
     assert set(layer) == {
         "path",
@@ -66,6 +66,17 @@ def test_analyze_json_schema(run):
         "params",
         "activations",
         "mem_access",
+        "mem_access_bytes",
+    }
+    assert layer["mem_access_bytes"] == 4 * layer["mem_access"]  # fp32 by default
+    assert set(data["memory"]) == {
+        "precision",
+        "bytes_per_element",
+        "peak_activations",
+        "peak_at",
+        "weights_bytes",
+        "peak_activations_bytes",
+        "mem_access_bytes",
     }
     assert layer["in"] == [[224, 224, 3]] and layer["out"] == [112, 112, 24]
     for field in ("macs", "flops", "params", "activations", "mem_access"):
@@ -144,7 +155,7 @@ def test_compare_by_category(run, fmt):
 
 
 def test_layer_dwsep(run):
-    out = ok(run, "layer", "dwsep", "--in", "64x64x3", "--out", "4", "-k", "3")
+    out = " ".join(ok(run, "layer", "dwsep", "--in", "64x64x3", "--out", "4", "-k", "3").split())
     assert "110,592" in out and "49,152" in out and "442,368" in out
     assert "13/36" in out and "1/N + 1/K^2 = 1/4 + 1/9 = 13/36" in out
     data = json.loads(ok(run, "layer", "dwsep", "--in", "64x64x3", "--out", "4", "-f", "json"))
@@ -265,3 +276,22 @@ def test_console_script_exit_codes():
     )
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
     assert bad.stderr.startswith("error: unknown network 'vgg17' (did you mean 'vgg16'?)")
+
+
+def test_layer_pw_shows_the_g1_bound(run):
+    # ShuffleNet V2 Sec. 2, G1, Eq. 1: MAC = hw(c1 + c2) + c1*c2 >= 2*sqrt(hw*B) + B/(hw);
+    # Table 1's 1:2 GPU setting, c1 = 90, c2 = 180 on 56x56
+    data = json.loads(ok(run, "layer", "pw", "--in", "56x56x90", "--out", "180", "-f", "json"))
+    hw = 56 * 56
+    assert data["g1"]["mem_access"] == hw * (90 + 180) + 90 * 180
+    assert data["g1"]["lower_bound"] == 814_496  # ceil(2 * 3136 * sqrt(16200)) + 16200
+    equal = json.loads(ok(run, "layer", "pw", "--in", "56x56x128", "--out", "128", "-f", "json"))
+    assert equal["g1"]["mem_access"] == equal["g1"]["lower_bound"]  # c1 = c2 reaches it
+    assert "+5.9%" in " ".join(ok(run, "layer", "pw", "--in", "56x56x90", "--out", "180").split())
+
+
+@pytest.mark.parametrize(("precision", "size"), [("fp32", 4), ("fp16", 2), ("int8", 1)])
+def test_precision_scales_bytes(run, precision, size):
+    data = json.loads(ok(run, "analyze", "vgg16", "--precision", precision, "-f", "json"))
+    assert data["memory"]["weights_bytes"] == 138_357_544 * size
+    assert data["memory"]["mem_access_bytes"] == data["totals"]["mem_access"] * size
