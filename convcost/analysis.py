@@ -44,6 +44,7 @@ class LayerCost(NamedTuple):
     line: int
     sources: tuple[int, ...] = ()  # indices of the layers it reads; -1 is the network input
     branch: tuple[tuple[str, int], ...] = ()  # enclosing parallels: (path, branch index)
+    args: Mapping[str, Any] = {}  # the evaluated arguments it was built with (never mutated)
 
 
 class Tensor(NamedTuple):
@@ -150,7 +151,14 @@ def run_layer(
     except ConvcostError as e:
         raise e.located(loc, path) from None
     return LayerCost(
-        path, kind, result.category, tuple(inputs), result.out, result.cost, loc.line if loc else 0
+        path,
+        kind,
+        result.category,
+        tuple(inputs),
+        result.out,
+        result.cost,
+        loc.line if loc else 0,
+        args=dict(args),
     )
 
 

@@ -282,6 +282,48 @@ def layer(
     )
 
 
+@cli.command()
+@click.argument("spec")
+@click.option(
+    "--set",
+    "sets",
+    multiple=True,
+    callback=parse_sets,
+    metavar="NAME=VALUE",
+    help="Override a spec param, e.g. --set groups=8 (repeatable).",
+)
+@click.option(
+    "-f",
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="Output format.",
+)
+def advise(spec: str, sets: dict[str, str], fmt: str) -> None:
+    """What ShuffleNet V2's four guidelines say about SPEC, and what fixing it would save.
+
+    G1 equal 1x1 widths, G2 few groups, G3 little fragmentation, G4 light element-wise
+    traffic (Ma et al. 2018, Sec. 2). Ends with a one-line verdict.
+
+    \b
+    convcost advise shufflenet_v1 --set groups=8
+    convcost advise mobilenet_v2 -f json
+    """
+    from convcost import render
+    from convcost.guidelines import advise as find, verdict
+
+    report = _analyze(spec, sets)
+    findings = find(report)
+    line = verdict(report, findings)
+    emit(
+        fmt,
+        lambda: render.advise_grid(report, findings, line),
+        lambda _: render.advise_json(report, findings, line),
+    )
+
+
 @cli.command("list")
 @format_option
 def list_(fmt: str) -> None:

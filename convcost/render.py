@@ -17,6 +17,7 @@ from convcost.layers import Cost
 if TYPE_CHECKING:
     from rich.table import Table
 
+    from convcost.guidelines import Finding
     from convcost.spec import Spec
 
 CONVENTION = (
@@ -493,8 +494,12 @@ def rich_table(grid: Grid, widths: Sequence[int]) -> Table:
     from rich.table import Table
     from rich.text import Text
 
-    def cell(text: str) -> Text:  # the one-space padding, written in: rich's costs 0.2 ms a row
-        return Text(f" {text} ")
+    # Long tables of numbers get their one-space padding written into the cells (rich's own
+    # costs 0.2 ms a row); tables with wrapping prose keep rich's, so wrapped lines align.
+    pad = "" if grid.wrap else " "
+
+    def cell(text: str) -> Text:
+        return Text(f"{pad}{text}{pad}")
 
     table = Table(
         title=grid.title,
@@ -502,7 +507,7 @@ def rich_table(grid: Grid, widths: Sequence[int]) -> Table:
         box=box.SIMPLE_HEAD,
         show_footer=grid.total is not None,
         caption_justify="left",
-        padding=0,
+        padding=(0, 1) if grid.wrap else 0,
     )
     for i, (name, w) in enumerate(zip(grid.header, widths, strict=True)):
         wraps = i in grid.wrap
@@ -510,7 +515,7 @@ def rich_table(grid: Grid, widths: Sequence[int]) -> Table:
             cell(name),
             justify="left" if i < grid.left else "right",
             no_wrap=not wraps,
-            width=None if wraps else w + 2,
+            width=None if wraps else w + 2 * len(pad),
             overflow="fold",
             footer=cell(grid.total[i]) if grid.total else "",
         )
@@ -588,3 +593,39 @@ def list_csv(entries: Sequence[tuple[Spec, Report]]) -> str:
         for s, r in entries
     ]
     return _csv(["name", "aliases", "title", "source", "reference", *COST_COLUMNS], rows)
+
+
+def advise_grid(report: Report, findings: Sequence[Finding], verdict: str) -> Grid:
+    """`convcost advise`: one row per guideline finding, the verdict below."""
+    header = ["guideline", "where", "measured", "saving"]
+    rows = [
+        [
+            f.guideline,
+            ", ".join(f.where[:3]) + (f" (+{len(f.where) - 3} more)" if len(f.where) > 3 else ""),
+            f.detail,
+            f.saving,
+        ]
+        for f in findings
+    ] or [["-", "-", "no guideline crosses its threshold", "-"]]
+    title = f"{report.title or report.network}: ShuffleNet V2's guidelines (Ma et al. 2018, Sec. 2)"
+    return Grid(title, header, rows, None, f"Verdict: {verdict}", left=4, wrap=(1, 2, 3))
+
+
+def advise_json(report: Report, findings: Sequence[Finding], verdict: str) -> str:
+    """`convcost advise --format json`: network, findings, verdict."""
+    return to_json(
+        {
+            "network": report.network,
+            "findings": [
+                {
+                    "guideline": f.guideline,
+                    "where": list(f.where),
+                    "detail": f.detail,
+                    "saving": f.saving,
+                    "mem_access_saving": f.mem_access_saving,
+                }
+                for f in findings
+            ],
+            "verdict": verdict,
+        }
+    )
