@@ -138,8 +138,13 @@ class Spec(NamedTuple):
 
 def load_spec(text: str, file: str) -> Spec:
     """Parse spec `text` (read from `file`, used in messages) into a validated Spec."""
+    return Parser(file, text).spec(compose(text, file))
+
+
+def compose(text: str, file: str) -> yaml.Node | None:
+    """The YAML node tree of `text` (marks give every node its line); syntax errors located."""
     try:
-        root = yaml.compose(text, Loader=Loader)
+        return yaml.compose(text, Loader=Loader)
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         loc = Loc(file, mark.line + 1, mark.column + 1) if mark else None
@@ -148,7 +153,6 @@ def load_spec(text: str, file: str) -> Spec:
         ) from None
     except yaml.YAMLError as e:
         raise SpecError(f"cannot read YAML: {e}", Loc(file, 1)) from None
-    return _Parser(file, text).spec(root)
 
 
 def _flow_hint(text: str, mark: Any) -> str:
@@ -166,7 +170,7 @@ FLOW_HINT = (
 )
 
 
-class _Parser:
+class Parser:
     def __init__(self, file: str, text: str) -> None:
         self.file = file
         self.text = text
