@@ -84,15 +84,17 @@ class Report(NamedTuple):
         return {c: _sum(costs) for c, costs in groups.items() if costs}
 
     def by_block(self, depth: int = 1) -> dict[str, Cost]:
-        """Totals per path prefix of `depth` segments, in network order.
-
-        A conv's attached batch norm and activation (`stem+bn`, `stem+relu`) belong to it.
-        """
+        """Totals per path prefix of `depth` segments, in network order."""
         groups: dict[str, list[Cost]] = {}
         for layer in self.layers:
-            key = ".".join(layer.path.split("+")[0].split(".")[:depth])
-            groups.setdefault(key, []).append(layer.cost)
+            groups.setdefault(block_of(layer, depth), []).append(layer.cost)
         return {k: _sum(costs) for k, costs in groups.items()}
+
+
+def block_of(layer: LayerCost, depth: int) -> str:
+    """The first `depth` path segments; a conv's attached batch norm and activation
+    (`stem+bn`, `stem+relu`) belong to it."""
+    return ".".join(layer.path.split("+")[0].split(".")[:depth])
 
 
 def _sum(costs: Iterable[Cost]) -> Cost:

@@ -13,6 +13,7 @@ from convcost.errors import ConvcostError, ExitStatus
 
 if TYPE_CHECKING:
     from convcost.analysis import Report
+    from convcost.latency import Timing
     from convcost.render import Grid
 
 FORMATS = ("table", "json", "csv", "markdown")
@@ -52,6 +53,15 @@ def precision_option(fn: Callable[..., Any]) -> Callable[..., Any]:
         default="fp32",
         show_default=True,
         help="Bytes per element for memory sizes and traffic.",
+    )(fn)
+
+
+def device_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """--device, for a roofline latency estimate."""
+    return click.option(
+        "--device",
+        metavar="NAME|FILE",
+        help="Estimate latency on a device profile (`convcost devices`), or a profile file.",
     )(fn)
 
 
@@ -117,27 +127,38 @@ def cli() -> None:
     help="With --by block: how many path segments make a block.",
 )
 @precision_option
+@device_option
 @format_option
-def analyze(spec: str, sets: dict[str, str], by: str, depth: int, precision: str, fmt: str) -> None:
+def analyze(
+    spec: str,
+    sets: dict[str, str],
+    by: str,
+    depth: int,
+    precision: str,
+    device: str | None,
+    fmt: str,
+) -> None:
     """Cost of every layer of SPEC (a .yaml file or a built-in name), and totals.
 
     \b
     convcost analyze specs/mobilenet_v1.yaml
     convcost analyze mobilenet_v1 --set width=0.5 --set resolution=160
     convcost analyze mobilenet_v1 --by category
+    convcost analyze shufflenet_v2 --device mobile-cpu
     """
     from convcost import render
     from convcost.memory import memory
 
     report = _analyze(spec, sets)
     mem = memory(report, precision)
+    timed = _timing(report, device, precision, by, depth)
     emit(
         fmt,
-        lambda: render.analyze_grid(report, mem, by, depth),
+        lambda: render.analyze_grid(report, mem, by, depth, timed),
         lambda f: (
-            render.analyze_json(report, mem, by, depth)
+            render.analyze_json(report, mem, by, depth, timed)
             if f == "json"
-            else render.analyze_csv(report, mem, by, depth)
+            else render.analyze_csv(report, mem, by, depth, timed)
         ),
     )
 
@@ -155,8 +176,16 @@ def analyze(spec: str, sets: dict[str, str], by: str, depth: int, precision: str
     help="Totals per network, or each network's split by category.",
 )
 @precision_option
+@device_option
 @format_option
-def compare(specs: tuple[str, ...], everything: bool, by: str, precision: str, fmt: str) -> None:
+def compare(
+    specs: tuple[str, ...],
+    everything: bool,
+    by: str,
+    precision: str,
+    device: str | None,
+    fmt: str,
+) -> None:
     """Totals of several networks, and how many times the first one's each needs.
 
     Give params per network with NAME@KEY=VALUE,KEY=VALUE. With no names (or --all),
@@ -166,6 +195,7 @@ def compare(specs: tuple[str, ...], everything: bool, by: str, precision: str, f
     convcost compare vgg16 shufflenet mobilenet_v1 shufflenet_v2
     convcost compare mobilenet_v1 mobilenet_v1@width=0.5,resolution=160
     convcost compare --all
+    convcost compare shufflenet_v2 shufflenet mobilenet_v2 --device gpu
     """
     from convcost import render
 
@@ -185,11 +215,12 @@ def compare(specs: tuple[str, ...], everything: bool, by: str, precision: str, f
     from convcost.memory import memory
 
     mems = [memory(r, precision) for r in reports]
+    timings = [t for r in reports if (t := _timing(r, device, precision)) is not None]
     emit(
         fmt,
-        lambda: render.compare_grid(reports, mems, specs, by),
+        lambda: render.compare_grid(reports, mems, specs, by, timings),
         lambda f: (
-            render.compare_json(reports, mems, specs, by)
+            render.compare_json(reports, mems, specs, by, timings)
             if f == "json"
             else render.compare_csv(reports, mems, specs, by)
         ),
@@ -324,6 +355,21 @@ def advise(spec: str, sets: dict[str, str], fmt: str) -> None:
     )
 
 
+@cli.command()
+@format_option
+def devices(fmt: str) -> None:
+    """The device profiles for --device: peak MAC/s, bandwidth, launch overhead, sources."""
+    from convcost import render
+    from convcost.latency import device_names, load_device
+
+    profiles = [load_device(name) for name in device_names()]
+    emit(
+        fmt,
+        lambda: render.devices_grid(profiles),
+        lambda f: render.devices_json(profiles) if f == "json" else render.devices_csv(profiles),
+    )
+
+
 @cli.command("list")
 @format_option
 def list_(fmt: str) -> None:
@@ -354,6 +400,17 @@ def _split_at(arg: str) -> tuple[str, dict[str, str]]:
             raise ConvcostError(f"bad params in {arg!r}: expected NAME@KEY=VALUE,KEY=VALUE")
         sets[key.strip()] = value.strip()
     return name, sets
+
+
+def _timing(
+    report: Report, device: str | None, precision: str, by: str = "layer", depth: int = 1
+) -> Timing | None:
+    """The roofline estimate on --device, if one was given."""
+    if device is None:
+        return None
+    from convcost.latency import load_device, timing
+
+    return timing(report, load_device(device), precision, by, depth)
 
 
 def _analyze(spec: str, sets: dict[str, str]) -> Report:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import os
 from typing import NamedTuple
 
-from convcost.analysis import Report
+from convcost.analysis import Report, block_of
 from convcost.errors import Loc, SpecError, did_you_mean
 from convcost.layers import CATEGORIES, KINDS
 from convcost.memory import PRECISIONS
@@ -132,3 +132,29 @@ def estimate(report: Report, device: Device, precision: str = "fp32") -> list[La
         seconds = max(compute, memory) + device.launch_us * 1e-6
         out.append(LayerTime(seconds * 1e3, "compute" if compute >= memory else "memory"))
     return out
+
+
+class Timing(NamedTuple):
+    """Estimated times of a report on a device, per layer, per --by group and in total."""
+
+    layers: list[LayerTime]
+    groups: dict[str, float]  # per category or block, in the report's order ({} by layer)
+    total_ms: float
+    caption: str  # the device, precision and model, one line
+
+
+def timing(
+    report: Report, device: Device, precision: str = "fp32", by: str = "layer", depth: int = 1
+) -> Timing:
+    """Estimate every layer, and sum per group for --by category/block."""
+    layers = estimate(report, device, precision)
+    groups: dict[str, float] = {}
+    if by != "layer":
+        for x, t in zip(report.layers, layers, strict=True):
+            key = x.category if by == "category" else block_of(x, depth)
+            groups[key] = groups.get(key, 0.0) + t.ms
+    caption = (
+        f"est. ms: roofline on {device.name} ({device.title}) at {precision}, batch 1; "
+        "max(compute, memory) + launch per layer, no fusion or caches"
+    )
+    return Timing(layers, groups, sum(t.ms for t in layers), caption)

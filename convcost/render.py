@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
 
 from convcost.analysis import LayerCost, Report, SeparableComparison, cost_dict
+from convcost.latency import Device, Timing
 from convcost.memory import Memory
 from convcost.layers import Cost
 
@@ -147,9 +148,17 @@ def to_json(data: dict[str, Any] | list[Any]) -> str:
     return "[\n" + ",\n".join("  " + dumps(x) for x in data) + "\n]\n"
 
 
-def analyze_json(report: Report, mem: Memory, by: str, depth: int) -> str:
-    """analyze --format json: the report, plus `groups` for --by category/block."""
+def analyze_json(
+    report: Report, mem: Memory, by: str, depth: int, timing: Timing | None = None
+) -> str:
+    """analyze --format json: the report, plus `groups` for --by category/block; with a
+    device, `latency_ms` and `bound` per layer and `totals.latency_ms`."""
     data = report_dict(report, mem)
+    if timing is not None:
+        for layer, t in zip(data["layers"], timing.layers, strict=True):
+            layer["latency_ms"], layer["bound"] = t.ms, t.bound or "view"
+        data["totals"]["latency_ms"] = timing.total_ms
+        data["device"] = timing.caption
     if by != "layer":
         data["by"] = by
         data["groups"] = [
@@ -159,13 +168,19 @@ def analyze_json(report: Report, mem: Memory, by: str, depth: int) -> str:
 
 
 def compare_json(
-    reports: Sequence[Report], mems: Sequence[Memory], labels: Sequence[str], by: str
+    reports: Sequence[Report],
+    mems: Sequence[Memory],
+    labels: Sequence[str],
+    by: str,
+    timings: Sequence[Timing] | None = None,
 ) -> str:
     """compare --format json: a list of report objects without layers, with ratios."""
     base = reports[0].totals
     out = []
-    for report, mem, label in zip(reports, mems, labels, strict=True):
+    for i, (report, mem, label) in enumerate(zip(reports, mems, labels, strict=True)):
         d = report_dict(report, mem, layers=False)
+        if timings:
+            d["totals"]["latency_ms"] = timings[i].total_ms
         d["label"] = label
         d["ratio_to_first"] = {
             f: round(share(getattr(report.totals, f), getattr(base, f)), 6)
@@ -193,8 +208,26 @@ def _csv(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     return buf.getvalue()
 
 
-def analyze_csv(report: Report, mem: Memory, by: str, depth: int) -> str:
-    """analyze --format csv: one row per layer (or group), exact integers."""
+def analyze_csv(
+    report: Report, mem: Memory, by: str, depth: int, timing: Timing | None = None
+) -> str:
+    """analyze --format csv: one row per layer (or group), exact integers; with a device,
+    each row's estimated milliseconds (and, per layer, its bound)."""
+    text = _analyze_csv(report, mem, by, depth)
+    if timing is None:
+        return text
+    lines = text.splitlines()
+    if by == "layer":
+        extra = [f"{t.ms!r},{t.bound or 'view'}" for t in timing.layers]
+        head = "latency_ms,bound"
+    else:
+        extra = [repr(timing.groups[k]) for k in groups_of(report, by, depth)]
+        head = "latency_ms"
+    rows = [f"{line},{more}" for line, more in zip(lines[1:], extra, strict=True)]
+    return "\n".join([f"{lines[0]},{head}", *rows]) + "\n"
+
+
+def _analyze_csv(report: Report, mem: Memory, by: str, depth: int) -> str:
     if by != "layer":
         rows = [
             [k, *cost_dict(c).values(), c.mem_access * mem.bytes_per_element]
@@ -257,8 +290,30 @@ class Grid(NamedTuple):
     wrap: tuple[int, ...] = ()  # columns that may wrap (long text); the rest never do
 
 
-def analyze_grid(report: Report, mem: Memory, by: str, depth: int) -> Grid:
-    """Rows of `analyze` as text, per layer or per group."""
+def analyze_grid(
+    report: Report, mem: Memory, by: str, depth: int, timing: Timing | None = None
+) -> Grid:
+    """Rows of `analyze` as text, per layer or per group; with a device, estimated times."""
+    grid = _analyze_grid(report, mem, by, depth)
+    if timing is None:
+        return grid
+    total_ms = f"{timing.total_ms:.3f}"
+    if by == "layer":
+        extra = [[f"{t.ms:.4f}" if t.bound else "-", t.bound or "view"] for t in timing.layers]
+        header, total = ["est. ms", "bound"], [total_ms, ""]
+    else:
+        extra = [[f"{timing.groups[k]:.4f}"] for k in groups_of(report, by, depth)]
+        header, total = ["est. ms"], [total_ms]
+    caption = f"{timing.caption} · {grid.caption}"
+    return grid._replace(
+        header=grid.header + header,
+        rows=[row + more for row, more in zip(grid.rows, extra, strict=True)],
+        total=(grid.total or []) + total,
+        caption=caption,
+    )
+
+
+def _analyze_grid(report: Report, mem: Memory, by: str, depth: int) -> Grid:
     t, size = report.totals, mem.bytes_per_element
     title = f"{report.title or report.network} - {report.input} input"
     caption = f"{params_text(report.params)} · {memory_text(mem)} · {CONVENTION}"
@@ -329,6 +384,29 @@ def analyze_grid(report: Report, mem: Memory, by: str, depth: int) -> Grid:
 
 
 def compare_grid(
+    reports: Sequence[Report],
+    mems: Sequence[Memory],
+    labels: Sequence[str],
+    by: str,
+    timings: Sequence[Timing] | None = None,
+) -> Grid:
+    """Rows of `compare`; with a device, each network's estimated time and its rank."""
+    grid = _compare_grid(reports, mems, labels, by)
+    if not timings or by == "category":
+        return grid
+    order = sorted(range(len(timings)), key=lambda i: timings[i].total_ms)
+    rank = {i: r + 1 for r, i in enumerate(order)}
+    return grid._replace(
+        header=[*grid.header, "est. ms", "rank"],
+        rows=[
+            [*row, f"{t.total_ms:.3f}", str(rank[i])]
+            for i, (row, t) in enumerate(zip(grid.rows, timings, strict=True))
+        ],
+        caption=f"{timings[0].caption} · {grid.caption}",
+    )
+
+
+def _compare_grid(
     reports: Sequence[Report], mems: Sequence[Memory], labels: Sequence[str], by: str
 ) -> Grid:
     """Rows of `compare`: totals and how many times the first network's each one needs."""
@@ -628,4 +706,45 @@ def advise_json(report: Report, findings: Sequence[Finding], verdict: str) -> st
             ],
             "verdict": verdict,
         }
+    )
+
+
+def devices_grid(devices: Sequence[Device]) -> Grid:
+    """`convcost devices`: the shipped profiles and where their figures come from."""
+    header = ["name", "title", "source", "peak GMAC/s fp32/fp16/int8", "GB/s", "launch us"]
+    rows = [
+        [
+            d.name,
+            d.title,
+            d.source.strip(),
+            "/".join(f"{d.peak_gmacs[p]:g}" for p in ("fp32", "fp16", "int8")),
+            f"{d.bandwidth_gbs:g}",
+            f"{d.launch_us:g}",
+        ]
+        for d in devices
+    ]
+    caption = "Pass one to analyze/compare with --device NAME, or a profile file of your own."
+    return Grid("Device profiles", header, rows, None, caption, left=3, wrap=(1, 2))
+
+
+def devices_json(devices: Sequence[Device]) -> str:
+    """`convcost devices --format json`."""
+    return to_json([d._asdict() for d in devices])
+
+
+def devices_csv(devices: Sequence[Device]) -> str:
+    """`convcost devices --format csv`."""
+    rows = [
+        [
+            d.name,
+            d.title,
+            *(d.peak_gmacs[p] for p in ("fp32", "fp16", "int8")),
+            d.bandwidth_gbs,
+            d.launch_us,
+        ]
+        for d in devices
+    ]
+    return _csv(
+        ["name", "title", "gmacs_fp32", "gmacs_fp16", "gmacs_int8", "bandwidth_gbs", "launch_us"],
+        rows,
     )
