@@ -343,7 +343,8 @@ def advise(spec: str, sets: dict[str, str], fmt: str) -> None:
     convcost advise mobilenet_v2 -f json
     """
     from convcost import render
-    from convcost.guidelines import advise as find, verdict
+    from convcost.guidelines import advise as find
+    from convcost.guidelines import verdict
 
     report = _analyze(spec, sets)
     findings = find(report)
@@ -387,11 +388,12 @@ def list_(fmt: str) -> None:
 
 
 def _split_at(arg: str) -> tuple[str, dict[str, str]]:
-    """'mobilenet_v1@width=0.5,resolution=160' -> ('mobilenet_v1', {...})."""
-    from convcost.zoo import is_path
+    """'mobilenet_v1@width=0.5,resolution=160' -> ('mobilenet_v1', {...}); also for a path
+    ('specs/net.yaml@width=0.5'), unless a file of that whole name exists."""
+    import os
 
-    name, at, rest = arg.partition("@")
-    if not at or is_path(arg):
+    name, at, rest = arg.rpartition("@")
+    if not at or os.path.isfile(arg):
         return arg, {}
     sets = {}
     for item in rest.split(","):

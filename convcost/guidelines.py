@@ -15,7 +15,7 @@ from __future__ import annotations
 from math import isqrt
 from typing import NamedTuple
 
-from convcost.analysis import LayerCost, Report
+from convcost.analysis import Report
 from convcost.layers import KINDS
 
 

@@ -4,7 +4,8 @@ For each layer that runs a kernel:
 
     compute = (FLOPs / 2) / (peak MAC/s at the precision * efficiency of its category)
     memory  = memory access (elements) * bytes per element / bandwidth
-    time    = max(compute, memory) + launch overhead
+    time    = max(compute, memory) + launch overhead (x groups for a group conv on devices
+              whose runtimes loop over groups, `group_launches: per_group`)
 
 and the layer is compute- or memory-bound by which term is larger. Views (split, flatten,
 dropout) run no kernel and cost nothing. FLOPs / 2 counts a MAC as one unit of work and
@@ -28,7 +29,17 @@ from convcost.layers import CATEGORIES, KINDS
 from convcost.memory import PRECISIONS
 from convcost.spec import Parser, compose
 
-KEYS = ("name", "title", "source", "peak_gmacs", "bandwidth_gbs", "launch_us", "efficiency")
+KEYS = (
+    "name",
+    "title",
+    "source",
+    "peak_gmacs",
+    "bandwidth_gbs",
+    "launch_us",
+    "group_launches",
+    "efficiency",
+)
+GROUP_LAUNCHES = ("once", "per_group")
 
 
 class Device(NamedTuple):
@@ -40,6 +51,7 @@ class Device(NamedTuple):
     peak_gmacs: dict[str, float]  # per precision
     bandwidth_gbs: float
     launch_us: float
+    group_launches: str  # "per_group": a group conv runs one kernel per group; or "once"
     efficiency: dict[str, float]  # per layer category, in (0, 1]
 
 
@@ -87,7 +99,7 @@ def parse_device(text: str, file: str) -> Device:
     p = Parser(file, text)
     top = p.mapping(root, "the device profile")
     p.check_keys(top, KEYS, "the device profile")
-    p.require_keys(root, top, KEYS[:-1], "the device profile")
+    p.require_keys(root, top, KEYS[:6], "the device profile")
 
     def number(node: object, what: str, at_most: float | None = None) -> float:
         value = p.value(node)  # type: ignore[arg-type]
@@ -101,6 +113,15 @@ def parse_device(text: str, file: str) -> Device:
     peaks = p.mapping(top["peak_gmacs"][1], "peak_gmacs")
     p.check_keys(peaks, tuple(PRECISIONS), "peak_gmacs")
     p.require_keys(top["peak_gmacs"][1], peaks, tuple(PRECISIONS), "peak_gmacs")
+    group_launches = "once"
+    if "group_launches" in top:
+        group_launches = p.string(top["group_launches"][1], "group_launches")
+        if group_launches not in GROUP_LAUNCHES:
+            raise p.fail(
+                top["group_launches"][1],
+                f"group_launches must be one of {', '.join(GROUP_LAUNCHES)}, "
+                f"got '{group_launches}'",
+            )
     efficiency = {c: 1.0 for c in CATEGORIES}
     if "efficiency" in top:
         given = p.mapping(top["efficiency"][1], "efficiency")
@@ -113,6 +134,7 @@ def parse_device(text: str, file: str) -> Device:
         {k: number(v, f"peak_gmacs.{k}") for k, (_, v) in peaks.items()},
         number(top["bandwidth_gbs"][1], "bandwidth_gbs"),
         number(top["launch_us"][1], "launch_us"),
+        group_launches,
         efficiency,
     )
 
@@ -129,7 +151,10 @@ def estimate(report: Report, device: Device, precision: str = "fp32") -> list[La
             continue
         compute = (x.cost.flops / 2) / (peak * device.efficiency[x.category])
         memory = x.cost.mem_access * size / bandwidth
-        seconds = max(compute, memory) + device.launch_us * 1e-6
+        launches = 1
+        if x.category == "group" and device.group_launches == "per_group":
+            launches = int(x.args["groups"])
+        seconds = max(compute, memory) + launches * device.launch_us * 1e-6
         out.append(LayerTime(seconds * 1e3, "compute" if compute >= memory else "memory"))
     return out
 

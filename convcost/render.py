@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
 
 from convcost.analysis import LayerCost, Report, SeparableComparison, cost_dict
 from convcost.latency import Device, Timing
-from convcost.memory import Memory
 from convcost.layers import Cost
+from convcost.memory import Memory
 
 if TYPE_CHECKING:
     from rich.table import Table
