@@ -222,7 +222,7 @@ def compare(
         lambda f: (
             render.compare_json(reports, mems, specs, by, timings)
             if f == "json"
-            else render.compare_csv(reports, mems, specs, by)
+            else render.compare_csv(reports, mems, specs, by, timings)
         ),
     )
 

@@ -257,7 +257,11 @@ def _layer_rows(layers: Sequence[LayerCost], mem: Memory, prefix: str = "") -> l
 
 
 def compare_csv(
-    reports: Sequence[Report], mems: Sequence[Memory], labels: Sequence[str], by: str
+    reports: Sequence[Report],
+    mems: Sequence[Memory],
+    labels: Sequence[str],
+    by: str,
+    timings: Sequence[Timing] | None = None,
 ) -> str:
     """compare --format csv: one row per network (per network and category with --by)."""
     if by == "category":
@@ -271,8 +275,11 @@ def compare_csv(
         [label, str(r.input), *cost_dict(r.totals).values(), *list(m)[2:]]
         for r, m, label in zip(reports, mems, labels, strict=True)
     ]
-    memory_columns = list(Memory._fields)[2:]
-    return _csv(["network", "input", *COST_COLUMNS, *memory_columns], rows)
+    header = ["network", "input", *COST_COLUMNS, *list(Memory._fields)[2:]]
+    if timings:
+        rows = [[*row, t.total_ms] for row, t in zip(rows, timings, strict=True)]
+        header.append("latency_ms")
+    return _csv(header, rows)
 
 
 # -- the tables (rich and Markdown share their rows) ------------------------------------------

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
 EXAMPLES = re.findall(r"```\n\$ convcost ([^\n]*)\n(.*?)```", README, flags=re.S)
 
 
@@ -17,7 +18,8 @@ def test_readme_has_examples():
 
 
 @pytest.mark.parametrize(("command", "shown"), EXAMPLES, ids=[c for c, _ in EXAMPLES])
-def test_readme_output_is_real(run, command, shown):
+def test_readme_output_is_real(run, monkeypatch, command, shown):
+    monkeypatch.chdir(ROOT)  # examples/ paths are relative to the repository
     result = run(*shlex.split(command))
     actual = [line.rstrip() for line in (result.stdout + result.stderr).splitlines()]
     assert actual == shown.rstrip("\n").splitlines()
