@@ -11,14 +11,14 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
 
 from convcost.analysis import LayerCost, Report, SeparableComparison, cost_dict
-from convcost.latency import Device, Timing
 from convcost.layers import Cost
-from convcost.memory import Memory
 
 if TYPE_CHECKING:
     from rich.table import Table
 
     from convcost.guidelines import Finding
+    from convcost.latency import Device, Timing
+    from convcost.memory import Memory
     from convcost.spec import Spec
 
 CONVENTION = (
@@ -275,7 +275,7 @@ def compare_csv(
         [label, str(r.input), *cost_dict(r.totals).values(), *list(m)[2:]]
         for r, m, label in zip(reports, mems, labels, strict=True)
     ]
-    header = ["network", "input", *COST_COLUMNS, *list(Memory._fields)[2:]]
+    header = ["network", "input", *COST_COLUMNS, *list(mems[0]._fields)[2:]]
     if timings:
         rows = [[*row, t.total_ms] for row, t in zip(rows, timings, strict=True)]
         header.append("latency_ms")
