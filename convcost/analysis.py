@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from convcost import expr
 from convcost.errors import ConvcostError, Loc, ShapeError, SpecError, did_you_mean
 from convcost.layers import CATEGORIES, COST_FIELDS, KINDS, Arg, Cost, separable_ratio
+from convcost.limits import MAX_BLOCK_DEPTH, MAX_LAYERS, MAX_SIZE
 from convcost.shapes import Shape
 from convcost.spec import (
     Block,
@@ -260,6 +261,7 @@ def _evaluate(value: Value, scope: Mapping[str, Any]) -> Any:
 
 
 def _integer(value: Value, scope: Mapping[str, Any], what: str) -> int:
+    """A whole number no larger than MAX_SIZE (bools, strings and fractions refused)."""
     v = _evaluate(value, scope)
     if isinstance(v, bool) or not isinstance(v, int | float):
         raise SpecError(f"{what} must be a whole number, got {v!r}", value.loc)
@@ -271,6 +273,8 @@ def _integer(value: Value, scope: Mapping[str, Any], what: str) -> int:
                 hint="wrap it in int(), round() or make_divisible()",
             )
         v = int(v)
+    if v > MAX_SIZE:
+        raise SpecError(f"{what} is {v:,}; the limit is {MAX_SIZE:,}", value.loc)
     return v
 
 
@@ -372,8 +376,10 @@ class _Expander:
             return self.sequence(item.layers, x, path, scope)
         if isinstance(item, RepeatItem):
             times = _integer(item.times, local, "times")
-            if times < 1:
-                raise SpecError(f"times must be at least 1, got {times}", item.times.loc, path)
+            if not 1 <= times <= MAX_LAYERS:
+                raise SpecError(
+                    f"times must be from 1 to {MAX_LAYERS:,}, got {times:,}", item.times.loc, path
+                )
             for i in range(times):
                 rep, inner = _numbered(path, i + 1), {**scope, "i": i}
                 if len(item.layers) == 1:  # the body is the repetition: unit1, unit2, ...
@@ -416,6 +422,10 @@ class _Expander:
     def emit(
         self, kind: str, inputs: Sequence[Tensor], args: Mapping[str, Any], path: str, loc: Loc
     ) -> Tensor:
+        if len(self.out) >= MAX_LAYERS:
+            raise self.traced(
+                SpecError(f"the network expands to more than {MAX_LAYERS:,} layers", loc, path)
+            )
         try:
             layer = run_layer(kind, [t.shape for t in inputs], args, path, loc)
         except ConvcostError as e:
@@ -437,6 +447,8 @@ class _Expander:
         block: Block = self.spec.blocks[item.block]
         if any(name == item.block for name, _ in self.stack):
             raise SpecError(f"block '{item.block}' uses itself", item.loc, path)
+        if len(self.stack) >= MAX_BLOCK_DEPTH:
+            raise SpecError(f"blocks nested more than {MAX_BLOCK_DEPTH} deep", item.loc, path)
         for key, v in item.args.items():
             if key not in block.args:
                 raise SpecError(

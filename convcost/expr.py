@@ -82,11 +82,15 @@ def evaluate(text: str, scope: Mapping[str, Any]) -> Any:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as e:
         raise ExprError(f"cannot parse expression {text!r}: {e.msg}") from None
+    except (RecursionError, MemoryError):
+        raise ExprError(f"expression {text!r} is nested too deeply") from None
     try:
         return _Evaluator(scope).visit(tree.body)
     except ExprError as e:
         e.message = f"in expression {text!r}: {e.message}"
         raise
+    except RecursionError:
+        raise ExprError(f"expression {text!r} is nested too deeply") from None
     except (ArithmeticError, TypeError, ValueError) as e:
         raise ExprError(f"in expression {text!r}: {e}") from None
 

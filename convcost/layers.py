@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Sequence
+from math import gcd
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from convcost.errors import ShapeError
@@ -315,8 +316,12 @@ def avgpool(
 
 
 def _bins(size: int, n: int) -> int:
-    """Total length of PyTorch's adaptive-pool bins [floor(i*size/n), ceil((i+1)*size/n))."""
-    return sum(-(-(i + 1) * size // n) - i * size // n for i in range(n))
+    """Total length of PyTorch's adaptive-pool bins [floor(i*size/n), ceil((i+1)*size/n)).
+
+    sum over i < n of ceil((i+1)s/n) - floor(is/n) = s + n - gcd(s, n): the bins tile the input
+    and overlap by one wherever a boundary i*s/n is not whole (n - gcd(s, n) of them).
+    """
+    return size + n - gcd(size, n)
 
 
 @register("adaptive_avgpool")

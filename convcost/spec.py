@@ -15,6 +15,7 @@ import yaml
 
 from convcost.errors import Loc, SpecError, did_you_mean
 from convcost.layers import ACT_FLOPS, KINDS
+from convcost.limits import MAX_DEPTH, MAX_SPEC_BYTES
 
 Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -142,25 +143,44 @@ def load_spec(text: str, file: str) -> Spec:
 
 
 def compose(text: str, file: str) -> yaml.Node | None:
-    """The YAML node tree of `text` (marks give every node its line); syntax errors located."""
+    """The YAML node tree of `text` (marks give every node its line); syntax errors located.
+
+    Size and nesting depth are checked first, on libyaml's (non-recursive) event stream.
+    """
+    if len(text) > MAX_SPEC_BYTES:
+        raise SpecError(
+            f"the spec is {len(text):,} characters; the limit is {MAX_SPEC_BYTES:,}", Loc(file, 1)
+        )
     try:
+        depth = 0
+        for event in yaml.parse(text, Loader=Loader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    mark = event.start_mark
+                    at = Loc(file, mark.line + 1, mark.column + 1) if mark else Loc(file, 1)
+                    raise SpecError(f"nested more than {MAX_DEPTH} levels deep", at)
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
         return yaml.compose(text, Loader=Loader)
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         loc = Loc(file, mark.line + 1, mark.column + 1) if mark else None
         raise SpecError(
-            f"YAML syntax error: {e.problem or e.context}", loc, hint=_flow_hint(text, mark)
+            f"YAML syntax error: {e.problem or e.context}", loc, hint=_syntax_hint(text, mark)
         ) from None
     except yaml.YAMLError as e:
         raise SpecError(f"cannot read YAML: {e}", Loc(file, 1)) from None
 
 
-def _flow_hint(text: str, mark: Any) -> str:
-    """Hint for the classic trap: `{out: max(8, c)}` ends the plain scalar at ','."""
+def _syntax_hint(text: str, mark: Any) -> str:
+    """Hints for the classic traps: tabs, and `{out: max(8, c)}` ending a scalar at ','."""
     if mark is None:
         return ""
     lines = text.splitlines()
     line = lines[mark.line] if mark.line < len(lines) else ""
+    if "\t" in line:
+        return "YAML does not allow tabs for indentation: indent with spaces"
     return FLOW_HINT if "{" in line and "(" in line else ""
 
 
