@@ -32,8 +32,21 @@ class Group(click.Group):
             ctx.exit(ExitStatus.BAD_INPUT)
 
 
+def output_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """--output/-o FILE, kept in the context for `emit`."""
+    return click.option(
+        "-o",
+        "--output",
+        metavar="FILE",
+        expose_value=False,
+        callback=lambda ctx, _param, value: ctx.meta.__setitem__("output", value),
+        help="Write to FILE (atomically: whole or not at all) instead of standard output.",
+    )(fn)
+
+
 def format_option(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """--format/-f, shared by every command."""
+    """--format/-f and --output/-o, shared by every command."""
+    fn = output_option(fn)
     return click.option(
         "-f",
         "--format",
@@ -79,17 +92,50 @@ def parse_sets(
 
 
 def emit(fmt: str, grid: Callable[[], Grid], text: Callable[[str], str]) -> None:
-    """Print a table (rich) or Markdown from `grid()`, or json/csv from `text(fmt)`."""
+    """Print a table (rich) or Markdown from `grid()`, or json/csv from `text(fmt)`; to the
+    --output file instead when one was given."""
+    output = click.get_current_context().meta.get("output")
     if fmt == "table":
         from convcost.render import print_table
 
-        print_table(grid())
+        if output is None:
+            print_table(grid())
+            return
+        import io
+
+        buf = io.StringIO()
+        print_table(grid(), file=buf)
+        result = buf.getvalue()
     elif fmt == "markdown":
         from convcost.render import markdown
 
-        click.echo(markdown(grid()), nl=False)
+        result = markdown(grid())
     else:
-        click.echo(text(fmt), nl=False)
+        result = text(fmt)
+    if output is None:
+        click.echo(result, nl=False)
+    else:
+        write_atomic(output, result)
+
+
+def write_atomic(path: str, text: str) -> None:
+    """Write `text` to a temporary file beside `path`, then rename it over `path`: the file is
+    either the whole new output or untouched."""
+    import os
+    import tempfile
+
+    folder = os.path.dirname(os.path.abspath(path))
+    try:
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".convcost-", suffix=".tmp")
+    except OSError as e:
+        raise ConvcostError(f"cannot write {path}: {e.strerror}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except OSError as e:
+        os.unlink(tmp)
+        raise ConvcostError(f"cannot write {path}: {e.strerror}") from None
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -332,6 +378,7 @@ def layer(
     show_default=True,
     help="Output format.",
 )
+@output_option
 def advise(spec: str, sets: dict[str, str], fmt: str) -> None:
     """What ShuffleNet V2's four guidelines say about SPEC, and what fixing it would save.
 

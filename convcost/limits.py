@@ -11,7 +11,7 @@ MAX_DEPTH = 64
 around 100,000 levels)."""
 MAX_BLOCK_DEPTH = 32
 """Blocks used inside blocks, at most 32 deep."""
-MAX_LAYERS = 200_000
+MAX_LAYERS = 100_000
 """Layers after expanding blocks and repeats (also the largest `times` of a repeat)."""
 MAX_SIZE = 2**24
 """Any size argument or input dimension (channels, height, width, kernel, stride, ...)."""

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from functools import cache
 
 from convcost.errors import SpecError, did_you_mean
+from convcost.limits import MAX_SPEC_BYTES
 from convcost.spec import Spec, load_spec
 
 
@@ -62,6 +64,8 @@ def is_path(arg: str) -> bool:
 def read_spec_file(path: str) -> Spec:
     """Read and parse a spec file; unreadable files are a SpecError naming the file."""
     try:
+        if os.path.getsize(path) > MAX_SPEC_BYTES:
+            raise SpecError(f"cannot read {path}: larger than {MAX_SPEC_BYTES:,} bytes")
         with open(path, encoding="utf-8") as f:
             text = f.read()
     except FileNotFoundError:
@@ -72,11 +76,29 @@ def read_spec_file(path: str) -> Spec:
         raise SpecError(f"cannot read {path}: not UTF-8 text (byte {e.start})") from None
     except OSError as e:
         raise SpecError(f"cannot read {path}: {e.strerror}") from None
+    SOURCES[path] = text
     return load_spec(text, path)
 
 
+SOURCES: dict[str, str] = {}
+"""Texts read this run, by the file label errors carry (for the source line in messages)."""
+
+
+def read_stdin() -> Spec:
+    """`-`: a spec from standard input, called <stdin> in messages."""
+    data = sys.stdin.buffer.read(MAX_SPEC_BYTES + 1)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise SpecError(f"cannot read <stdin>: not UTF-8 text (byte {e.start})") from None
+    SOURCES["<stdin>"] = text
+    return load_spec(text, "<stdin>")
+
+
 def load(arg: str) -> Spec:
-    """A spec from a file path, a built-in name or an alias."""
+    """A spec from a file path, `-` (standard input), a built-in name or an alias."""
+    if arg == "-":
+        return read_stdin()
     if is_path(arg):
         return read_spec_file(arg)
     names = builtin_names()
@@ -92,7 +114,9 @@ def load(arg: str) -> Spec:
 
 
 def source_text(file: str) -> str | None:
-    """The text of the spec an error points into (a file, or a built-in), for the snippet."""
+    """The text of the spec an error points into (read this run, a file or a built-in)."""
+    if file in SOURCES:
+        return SOURCES[file]
     if os.path.isfile(file):
         try:
             with open(file, encoding="utf-8") as f:
