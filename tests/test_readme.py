@@ -10,7 +10,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
-EXAMPLES = re.findall(r"```\n\$ convcost ([^\n]*)\n(.*?)```", README, flags=re.S)
+EXAMPLES = re.findall(r"```\n\$ convcost ([^\n]*)\n(.*?)```", README, flags=re.DOTALL)
 
 
 def test_readme_has_examples():

@@ -217,7 +217,11 @@ def test_unknown_network_suggests(run):
             4,
             "merge must be one of add, mul, concat",
         ),
-        (HEAD + "layers:\n  - repeat: {times: 0, layers: [relu]}\n", 4, "times must be from 1 to 100,000, got 0"),
+        (
+            HEAD + "layers:\n  - repeat: {times: 0, layers: [relu]}\n",
+            4,
+            "times must be from 1 to 100,000, got 0",
+        ),
         (HEAD + "layers:\n  - conv: &a {out: 8}\n  - conv: *a\n", 4, "aliases"),
         (HEAD + "layers:\n  - conv: {out: 8, act: tanh}\n", 4, "unknown activation 'tanh'"),
         # found by the fuzzer: a list where an activation name belongs
