@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from fractions import Fraction
 from typing import Any
 
@@ -14,7 +16,7 @@ from convcost.errors import ConvcostError
 from convcost.layers import KINDS, Cost
 from convcost.shapes import Shape, out_size
 from convcost.spec import SUGAR_KINDS, load_spec
-from convcost.zoo import builtin
+from convcost.zoo import builtin, builtin_names
 
 sizes = st.integers(1, 64)
 
@@ -188,3 +190,72 @@ def test_random_specs_never_crash(layers, c, hw):
         assert e.loc.line <= text.count("\n"), (text, e.format())
         return
     check_additive(r)
+
+
+# -- fuzz: mutations of every built-in spec, through every renderer ------------------------------
+
+REPLACEMENTS = ["0", "-1", "1.5", "x", "null", "10**30", "[1, 2]", "1e308", "true", "''", "{}"]
+
+
+@st.composite
+def mutated_builtin(draw: st.DrawFn) -> tuple[str, str]:
+    """A built-in spec with one to three lines deleted, duplicated, re-indented, a number
+    replaced by something hostile, or an anchor and alias added."""
+    name = draw(st.sampled_from(builtin_names()))
+    lines = builtin(name).text.splitlines()
+    for _ in range(draw(st.integers(1, 3))):
+        i = draw(st.integers(0, len(lines) - 1))
+        op = draw(st.sampled_from(["delete", "duplicate", "indent", "dedent", "number", "alias"]))
+        if op == "delete":
+            del lines[i]
+        elif op == "duplicate":
+            lines.insert(i, lines[i])
+        elif op == "indent":
+            lines[i] = "  " + lines[i]
+        elif op == "dedent":
+            lines[i] = lines[i][2:] if lines[i].startswith("  ") else lines[i]
+        elif op == "number":
+            numbers = re.findall(r"\b\d+\b", lines[i])
+            if numbers:
+                old = draw(st.sampled_from(numbers))
+                lines[i] = lines[i].replace(old, draw(st.sampled_from(REPLACEMENTS)), 1)
+        else:
+            lines[i] = re.sub(r"^(\s*- \w+:) ", r"\1 &a ", lines[i], count=1)
+            lines.insert(draw(st.integers(i, len(lines))), "  - *a")
+        if not lines:
+            lines = ["x"]
+    return name, "\n".join(lines) + "\n"
+
+
+def render_everything(report: Report) -> None:
+    """Every renderer on a report: JSON must round-trip, the rest must not raise."""
+    import io
+
+    from convcost import render
+    from convcost.guidelines import advise, verdict
+    from convcost.latency import load_device, timing
+    from convcost.memory import memory
+
+    mem = memory(report)
+    for by in ("layer", "category", "block"):
+        timed = timing(report, load_device("gpu"), "fp32", by, 2)
+        data = json.loads(render.analyze_json(report, mem, by, 2, timed))
+        assert data["totals"]["macs"] == report.totals.macs
+        render.analyze_csv(report, mem, by, 2, timed)
+        render.markdown(render.analyze_grid(report, mem, by, 2, timed))
+    render.print_table(render.analyze_grid(report, mem, "layer", 1), file=io.StringIO())
+    findings = advise(report)
+    json.loads(render.advise_json(report, findings, verdict(report, findings)))
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=mutated_builtin())
+def test_mutated_builtins_never_crash(case):
+    name, text = case
+    try:
+        report = analyze(load_spec(text, f"{name}.yaml"))
+    except ConvcostError as e:
+        assert e.loc is not None, (text, e.format())
+        return
+    check_additive(report)
+    render_everything(report)
