@@ -260,11 +260,18 @@ def _evaluate(value: Value, scope: Mapping[str, Any]) -> Any:
         raise e.located(value.loc) from None
 
 
+def _shown(v: Any) -> str:
+    """A value as the spec would write it: true, false, null, 2.5, 'text'."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return "null" if v is None else repr(v)
+
+
 def _integer(value: Value, scope: Mapping[str, Any], what: str) -> int:
     """A whole number no larger than MAX_SIZE (bools, strings and fractions refused)."""
     v = _evaluate(value, scope)
     if isinstance(v, bool) or not isinstance(v, int | float):
-        raise SpecError(f"{what} must be a whole number, got {v!r}", value.loc)
+        raise SpecError(f"{what} must be a whole number, got {_shown(v)}", value.loc)
     if isinstance(v, float):
         if not v.is_integer():
             raise SpecError(
@@ -287,7 +294,7 @@ def _coerce(arg: Arg, value: Value, scope: Mapping[str, Any]) -> Any:
     if arg.type == "bool":
         v = _evaluate(value, scope)
         if not isinstance(v, bool):
-            raise SpecError(f"'{arg.name}' must be true or false, got {v!r}", value.loc)
+            raise SpecError(f"'{arg.name}' must be true or false, got {_shown(v)}", value.loc)
         return v
     if arg.type == "pair" and isinstance(value.raw, list):
         if len(value.raw) != 2:
@@ -366,7 +373,9 @@ class _Expander:
         if isinstance(item, WhenItem):
             cond = _evaluate(item.cond, local)
             if not isinstance(cond, bool):
-                raise SpecError(f"when must be true or false, got {cond!r}", item.cond.loc, path)
+                raise SpecError(
+                    f"when must be true or false, got {_shown(cond)}", item.cond.loc, path
+                )
             return self.item(item.item, x, path, scope) if cond else x
         if isinstance(item, LayerItem):
             return self.layer(item, x, path, local)

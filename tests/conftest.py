@@ -14,7 +14,7 @@ from convcost.cli import cli
 
 # Deterministic by default, so CI is reproducible; HYPOTHESIS_PROFILE=long explores further.
 settings.register_profile("ci", derandomize=True, max_examples=200, deadline=None)
-settings.register_profile("long", max_examples=5000, deadline=None)
+settings.register_profile("long", max_examples=10_000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
