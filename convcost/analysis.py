@@ -269,7 +269,11 @@ def _shown(v: Any) -> str:
 
 def _integer(value: Value, scope: Mapping[str, Any], what: str) -> int:
     """A whole number no larger than MAX_SIZE (bools, strings and fractions refused)."""
-    v = _evaluate(value, scope)
+    try:
+        v = _evaluate(value, scope)
+    except ConvcostError as e:
+        e.message = f"{what}: {e.message}"
+        raise
     if isinstance(v, bool) or not isinstance(v, int | float):
         raise SpecError(f"{what} must be a whole number, got {_shown(v)}", value.loc)
     if isinstance(v, float):

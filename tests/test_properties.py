@@ -190,6 +190,7 @@ def test_random_specs_never_crash(layers, c, hw):
         assert e.loc.line <= text.count("\n"), (text, e.format())
         return
     check_additive(r)
+    render_everything(r)
 
 
 # -- fuzz: mutations of every built-in spec, through every renderer ------------------------------
