@@ -165,11 +165,6 @@ def run_layer(
     )
 
 
-SINGLE_LAYERS = ("conv", "pw", "dw", "dwsep")
-"""What `convcost layer` builds: a conv, a pointwise conv, a depthwise conv, or both of the
-last two in sequence (a depthwise separable convolution, MobileNet v1 Fig. 3)."""
-
-
 class LayerOptions(NamedTuple):
     """What `convcost layer` is asked for; no bias and no batch norm unless asked."""
 
@@ -183,7 +178,8 @@ class LayerOptions(NamedTuple):
 
 
 def layer_report(kind: str, x: Shape, o: LayerOptions) -> Report:
-    """A one-layer network (two for dwsep), each conv followed by batch norm if `o.bn`."""
+    """A one-layer network for `convcost layer`: conv, pw (1x1), dw (depthwise), or dwsep
+    (depthwise then pointwise, MobileNet v1 Fig. 3); each conv followed by batch norm if `o.bn`."""
     if o.out is None and kind in ("conv", "pw", "dwsep"):
         raise SpecError(f"'layer {kind}' needs --out (output channels)")
     if kind == "pw" and o.k != 1:
@@ -229,7 +225,6 @@ def layer_report(kind: str, x: Shape, o: LayerOptions) -> Report:
 class SeparableComparison(NamedTuple):
     """A depthwise separable conv beside the standard conv it replaces (MobileNet v1 Sec. 3.1)."""
 
-    separable: Report
     standard: Report
     macs_ratio: Fraction  # measured: separable MACs / standard MACs
     params_ratio: Fraction  # measured: separable params / standard params
@@ -243,7 +238,6 @@ def compare_separable(x: Shape, o: LayerOptions) -> SeparableComparison:
     sep = layer_report("dwsep", x, o)
     std = layer_report("conv", x, o)
     return SeparableComparison(
-        sep,
         std,
         Fraction(sep.totals.macs, std.totals.macs),
         Fraction(sep.totals.params, std.totals.params),

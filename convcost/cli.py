@@ -78,6 +78,18 @@ def device_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     )(fn)
 
 
+def sets_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """--set NAME=VALUE, repeatable: override a spec param."""
+    return click.option(
+        "--set",
+        "sets",
+        multiple=True,
+        callback=parse_sets,
+        metavar="NAME=VALUE",
+        help="Override a spec param, e.g. --set width=0.5 (repeatable).",
+    )(fn)
+
+
 def parse_sets(
     _ctx: click.Context, _param: click.Parameter, values: Sequence[str]
 ) -> dict[str, str]:
@@ -150,14 +162,7 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("spec")
-@click.option(
-    "--set",
-    "sets",
-    multiple=True,
-    callback=parse_sets,
-    metavar="NAME=VALUE",
-    help="Override a spec param, e.g. --set width=0.5 (repeatable).",
-)
+@sets_option
 @click.option(
     "--by",
     type=click.Choice(["layer", "category", "block"]),
@@ -361,14 +366,7 @@ def layer(
 
 @cli.command()
 @click.argument("spec")
-@click.option(
-    "--set",
-    "sets",
-    multiple=True,
-    callback=parse_sets,
-    metavar="NAME=VALUE",
-    help="Override a spec param, e.g. --set groups=8 (repeatable).",
-)
+@sets_option
 @click.option(
     "-f",
     "--format",

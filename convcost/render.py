@@ -661,6 +661,7 @@ def list_json(entries: Sequence[tuple[Spec, Report]]) -> str:
                 "title": s.title,
                 "source": s.source,
                 "reference": s.reference,
+                "doc": s.doc.strip(),
                 "paper": s.paper,
                 "params": {k: v for k, v in r.params.items() if isinstance(v, int | float | str)},
                 "input": r.input.hwc(),
