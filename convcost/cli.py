@@ -416,6 +416,78 @@ def devices(fmt: str) -> None:
     )
 
 
+@cli.command()
+@click.argument("spec")
+@sets_option
+@click.option("--max-macs", metavar="AMOUNT", help="Fail if MACs exceed this, e.g. 600M.")
+@click.option("--max-flops", metavar="AMOUNT", help="Fail if FLOPs exceed this.")
+@click.option("--max-params", metavar="AMOUNT", help="Fail if params exceed this, e.g. 4.5M.")
+@click.option("--max-activations", metavar="AMOUNT", help="Fail if activations exceed this.")
+@click.option("--max-mem-access", metavar="AMOUNT", help="Fail if memory access exceeds this.")
+@click.option(
+    "--expect",
+    multiple=True,
+    metavar="NAME=AMOUNT",
+    help="Fail unless a total equals this exactly, e.g. --expect macs=568740352 (repeatable).",
+)
+@click.option(
+    "-f",
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="Output format.",
+)
+@output_option
+def check(
+    spec: str,
+    sets: dict[str, str],
+    max_macs: str | None,
+    max_flops: str | None,
+    max_params: str | None,
+    max_activations: str | None,
+    max_mem_access: str | None,
+    expect: tuple[str, ...],
+    fmt: str,
+) -> None:
+    """Gate a network's cost in CI: exit 0 if every bound holds, 1 if one is exceeded.
+
+    Amounts take SI suffixes (K, M, G, T) and are compared exactly. Bad input exits 2.
+
+    \b
+    convcost check mobilenet_v1 --max-macs 600M --max-params 4.5M
+    convcost check mobilenet_v1 --expect macs=568740352 --expect params=4231976
+    """
+    from convcost import budget, render
+
+    given = {
+        "macs": max_macs,
+        "flops": max_flops,
+        "params": max_params,
+        "activations": max_activations,
+        "mem_access": max_mem_access,
+    }
+    maxima = {k: budget.amount(v, f"--max-{k.replace('_', '-')}") for k, v in given.items() if v}
+    expected = {}
+    for item in expect:
+        name, eq, value = item.partition("=")
+        if not eq:
+            raise ConvcostError(f"--expect {item!r}: expected NAME=AMOUNT, e.g. macs=568740352")
+        expected[budget.quantity(name.strip())] = budget.amount(value, f"--expect {name}")
+    if not maxima and not expected:
+        raise click.UsageError("give at least one --max-... bound or --expect")
+    report = _analyze(spec, sets)
+    checks = budget.check(report, maxima, expected)
+    emit(
+        fmt,
+        lambda: render.check_grid(report, checks),
+        lambda _: render.check_json(report, checks),
+    )
+    if not all(c.ok for c in checks):
+        click.get_current_context().exit(ExitStatus.OVER_BUDGET)
+
+
 @cli.command("list")
 @format_option
 def list_(fmt: str) -> None:

@@ -8,9 +8,11 @@ from typing import NamedTuple
 
 
 class ExitStatus(IntEnum):
-    """Process exit codes: 0 success, 2 every bad input (click's usage errors are 2 too)."""
+    """Process exit codes: 0 success, 1 a budget `check` found exceeded, 2 every bad input
+    (click's usage errors are 2 too)."""
 
     OK = 0
+    OVER_BUDGET = 1
     BAD_INPUT = 2
 
 

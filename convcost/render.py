@@ -16,6 +16,7 @@ from convcost.layers import Cost
 if TYPE_CHECKING:
     from rich.table import Table
 
+    from convcost.budget import Check
     from convcost.guidelines import Finding
     from convcost.latency import Device, Timing
     from convcost.memory import Memory
@@ -755,4 +756,44 @@ def devices_csv(devices: Sequence[Device]) -> str:
     return _csv(
         ["name", "title", "gmacs_fp32", "gmacs_fp16", "gmacs_int8", "bandwidth_gbs", "launch_us"],
         rows,
+    )
+
+
+def check_grid(report: Report, checks: Sequence[Check]) -> Grid:
+    """`convcost check`: each bound or expectation, the actual total, and by how much it missed."""
+    rows = []
+    for c in checks:
+        limit = int(c.limit) if c.limit.denominator == 1 else float(c.limit)
+        miss = c.actual - c.limit
+        if c.ok:
+            verdict = "ok"
+        elif c.kind == "max":
+            verdict = f"over by {si(int(miss))} (+{100 * float(miss / c.limit):.1f}%)"
+        else:
+            verdict = f"off by {int(miss):+,}"
+        relation = "<=" if c.kind == "max" else "=="
+        rows.append([c.quantity, f"{relation} {limit:,}", f"{c.actual:,}", verdict])
+    passed = all(c.ok for c in checks)
+    caption = "all checks pass" if passed else "FAILED: exit status 1"
+    title = f"{report.title or report.network}: budget check ({params_text(report.params)})"
+    return Grid(title, ["quantity", "limit", "actual", "result"], rows, None, caption, left=1)
+
+
+def check_json(report: Report, checks: Sequence[Check]) -> str:
+    """`convcost check --format json`: exact integers; limits as exact numbers or fractions."""
+    return to_json(
+        {
+            "network": report.network,
+            "ok": all(c.ok for c in checks),
+            "checks": [
+                {
+                    "quantity": c.quantity,
+                    "kind": c.kind,
+                    "limit": int(c.limit) if c.limit.denominator == 1 else str(c.limit),
+                    "actual": c.actual,
+                    "ok": c.ok,
+                }
+                for c in checks
+            ],
+        }
     )

@@ -1,0 +1,63 @@
+"""Budgets and expected values for `convcost check`: exact comparisons of a report's totals.
+
+Limits are written with SI suffixes (K = 10^3, M = 10^6, G = 10^9, T = 10^12): `600M`, `4.5M`,
+`568740352`. They are read as exact fractions, so `4.5M` is 4,500,000 exactly and no float
+rounding decides a pass or a fail.
+"""
+
+from __future__ import annotations
+
+import re
+from fractions import Fraction
+from typing import NamedTuple
+
+from convcost.analysis import Report
+from convcost.errors import ConvcostError, did_you_mean
+from convcost.layers import COST_FIELDS
+
+SUFFIXES = {"": 1, "K": 10**3, "M": 10**6, "G": 10**9, "T": 10**12}
+_AMOUNT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]?)\s*$", re.IGNORECASE)
+
+
+def amount(text: str, what: str) -> Fraction:
+    """'600M' -> 600000000, '4.5M' -> 4500000, exactly; anything else is a user error."""
+    m = _AMOUNT.match(text)
+    if not m:
+        raise ConvcostError(
+            f"{what}: '{text}' is not an amount", hint="write e.g. 600M, 4.5M or 568740352"
+        )
+    return Fraction(m.group(1)) * SUFFIXES[m.group(2).upper()]
+
+
+class Check(NamedTuple):
+    """One bound or expectation and how the report met it."""
+
+    quantity: str  # a totals field: macs, flops, params, activations, mem_access
+    kind: str  # "max" (actual <= limit) or "expect" (actual == limit)
+    limit: Fraction
+    actual: int
+    ok: bool
+
+
+def quantity(name: str) -> str:
+    """A totals field name, as `--max-NAME` or `--expect NAME=...` spell it."""
+    field = name.replace("-", "_")
+    if field not in COST_FIELDS:
+        raise ConvcostError(
+            f"unknown quantity '{name}'{did_you_mean(field, COST_FIELDS)}",
+            hint="quantities: " + ", ".join(COST_FIELDS),
+        )
+    return field
+
+
+def check(
+    report: Report, maxima: dict[str, Fraction], expected: dict[str, Fraction]
+) -> list[Check]:
+    """Every bound (actual <= limit) and expectation (actual == value), in that order."""
+    out = []
+    for kind, limits in (("max", maxima), ("expect", expected)):
+        for field, limit in limits.items():
+            actual = getattr(report.totals, field)
+            ok = actual <= limit if kind == "max" else actual == limit
+            out.append(Check(field, kind, limit, actual, ok))
+    return out
