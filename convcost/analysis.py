@@ -77,6 +77,20 @@ class Report(NamedTuple):
         """A report whose totals are the sum of its layers."""
         return cls(network, params, inp, layers, title, _sum(x.cost for x in layers))
 
+    def to_dict(self, precision: str = "fp32") -> dict[str, Any]:
+        """The report as `analyze --format json` writes it."""
+        from convcost.memory import memory
+        from convcost.render import report_dict
+
+        return report_dict(self, memory(self, precision))
+
+    def to_markdown(self, by: str = "layer", depth: int = 1, precision: str = "fp32") -> str:
+        """The report as `analyze --format markdown` writes it."""
+        from convcost.memory import memory
+        from convcost.render import analyze_grid, markdown
+
+        return markdown(analyze_grid(self, memory(self, precision), by, depth))
+
     def by_category(self) -> dict[str, Cost]:
         """Totals per category, in CATEGORIES order, omitting empty ones."""
         groups: dict[str, list[Cost]] = {c: [] for c in CATEGORIES}

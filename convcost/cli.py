@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from convcost.latency import Timing
     from convcost.render import Grid
 
-FORMATS = ("table", "json", "csv", "markdown")
+FORMATS = ("table", "json", "csv", "markdown", "latex")
 
 
 class Group(click.Group):
@@ -118,10 +118,10 @@ def emit(fmt: str, grid: Callable[[], Grid], text: Callable[[str], str]) -> None
         buf = io.StringIO()
         print_table(grid(), file=buf)
         result = buf.getvalue()
-    elif fmt == "markdown":
-        from convcost.render import markdown
+    elif fmt in ("markdown", "latex"):
+        from convcost import render
 
-        result = markdown(grid())
+        result = render.markdown(grid()) if fmt == "markdown" else render.latex(grid())
     else:
         result = text(fmt)
     if output is None:

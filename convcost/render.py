@@ -610,6 +610,49 @@ def rich_table(grid: Grid, widths: Sequence[int]) -> Table:
     return table
 
 
+_LATEX = {
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+    "\\": r"\textbackslash{}",
+}
+
+
+def latex_escape(text: str) -> str:
+    """Text safe inside a LaTeX table cell."""
+    return "".join(_LATEX.get(ch, ch) for ch in text)
+
+
+def latex(grid: Grid) -> str:
+    """A Grid as a booktabs table (\\usepackage{booktabs}), the conventions as a comment."""
+    align = "".join("l" if i < grid.left else "r" for i in range(len(grid.header)))
+
+    def row(cells: Sequence[str]) -> str:
+        return " & ".join(latex_escape(c) for c in cells) + r" \\"
+
+    lines = [
+        r"\begin{table}",
+        r"\centering",
+        f"\\caption{{{latex_escape(grid.title)}}}",
+        f"\\begin{{tabular}}{{{align}}}",
+        r"\toprule",
+        row(grid.header),
+        r"\midrule",
+    ]
+    lines += [row(r) for r in grid.rows]
+    if grid.total:
+        lines += [r"\midrule", row(grid.total)]
+    lines += [r"\bottomrule", r"\end{tabular}", r"\end{table}"]
+    lines += ["% " + line for line in grid.caption.splitlines()]
+    return "\n".join(lines) + "\n"
+
+
 def markdown(grid: Grid) -> str:
     """A Grid as a GitHub Markdown table, with the caption below."""
     align = [":--" if i < grid.left else "--:" for i in range(len(grid.header))]
