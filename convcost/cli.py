@@ -488,6 +488,43 @@ def check(
         click.get_current_context().exit(ExitStatus.OVER_BUDGET)
 
 
+@cli.command()
+@click.argument("spec")
+@sets_option
+@click.option(
+    "--pareto",
+    type=click.Choice(["params", "mem_access"]),
+    help="Keep only the points no other beats on both MACs and this.",
+)
+@format_option
+def sweep(spec: str, sets: dict[str, str], pareto: str | None, fmt: str) -> None:
+    """Totals for every combination of param values: lists (1,0.75,0.5) or ranges (1..8).
+
+    \b
+    convcost sweep mobilenet_v1 --set width=1,0.75,0.5,0.25       # Table 6
+    convcost sweep mobilenet_v1 --set resolution=224,192,160,128  # Table 7
+    convcost sweep shufflenet_v1 --set groups=1..8                # Table 1
+    """
+    from convcost import render
+    from convcost import sweep as sweeps
+    from convcost.zoo import load
+
+    if not sets:
+        raise click.UsageError("give the values to sweep with --set NAME=V1,V2,... or A..B")
+    loaded = load(spec)
+    points = sweeps.sweep(loaded, sets)
+    if pareto:
+        points = sweeps.pareto(points, pareto)
+    title = f"{loaded.title or loaded.name}: {len(points)} points"
+    emit(
+        fmt,
+        lambda: render.sweep_grid(points, title),
+        lambda f: (
+            render.sweep_json(points, loaded.name) if f == "json" else render.sweep_csv(points)
+        ),
+    )
+
+
 @cli.command("list")
 @format_option
 def list_(fmt: str) -> None:

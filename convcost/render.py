@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from rich.table import Table
 
     from convcost.budget import Check
+    from convcost.sweep import Point
     from convcost.guidelines import Finding
     from convcost.latency import Device, Timing
     from convcost.memory import Memory
@@ -588,8 +589,8 @@ def rich_table(grid: Grid, widths: Sequence[int]) -> Table:
         return Text(f"{pad}{text}{pad}")
 
     table = Table(
-        title=grid.title,
-        caption=grid.caption,
+        title=Text(grid.title),
+        caption=Text(grid.caption),
         box=box.SIMPLE_HEAD,
         show_footer=grid.total is not None,
         caption_justify="left",
@@ -840,3 +841,52 @@ def check_json(report: Report, checks: Sequence[Check]) -> str:
             ],
         }
     )
+
+
+def sweep_grid(points: Sequence[Point], title: str) -> Grid:
+    """`convcost sweep`: one row per point, its values and totals; points the network cannot
+    take show '-' and their error below the table."""
+    names = list(points[0].values) if points else []
+    header = [*names, "MACs", "params", "activations", "mem access"]
+    rows, errors = [], []
+    for p in points:
+        if p.report is None:
+            rows.append([*p.values.values(), "-", "-", "-", "-"])
+            errors.append(" ".join(f"{k}={v}" for k, v in p.values.items()) + f": {p.error}")
+            continue
+        t = p.report.totals
+        rows.append(
+            [*p.values.values(), si(t.macs), si(t.params), si(t.activations), si(t.mem_access)]
+        )
+    caption = "\n".join([*errors, CONVENTION])
+    return Grid(title, header, rows, None, caption, left=len(names))
+
+
+def sweep_json(points: Sequence[Point], network: str) -> str:
+    """`convcost sweep --format json`: network, and one object per point."""
+    return to_json(
+        {
+            "network": network,
+            "points": [
+                {
+                    "values": p.values,
+                    **({"totals": cost_dict(p.report.totals)} if p.report else {"error": p.error}),
+                }
+                for p in points
+            ],
+        }
+    )
+
+
+def sweep_csv(points: Sequence[Point]) -> str:
+    """`convcost sweep --format csv`: values, exact totals, and the error for a failed point."""
+    names = list(points[0].values) if points else []
+    rows = [
+        [
+            *p.values.values(),
+            *(cost_dict(p.report.totals).values() if p.report else [""] * len(COST_COLUMNS)),
+            p.error,
+        ]
+        for p in points
+    ]
+    return _csv([*names, *COST_COLUMNS, "error"], rows)
