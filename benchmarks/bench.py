@@ -83,6 +83,9 @@ def main() -> None:
     commands["compare vgg16 shufflenet mobilenet_v1"] = convcost(
         "compare", "vgg16", "shufflenet", "mobilenet_v1"
     )
+    commands["sweep mobilenet_v1 --set resolution=32..1031 (1,000 points)"] = convcost(
+        "sweep", "mobilenet_v1", "--set", "resolution=32..1031", "-f", "csv"
+    )
     commands["analyze big10000.yaml -f json (10,000 layers)"] = convcost(
         "analyze", str(big), "-f", "json"
     )

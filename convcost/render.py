@@ -850,11 +850,11 @@ def sweep_grid(points: Sequence[Point], title: str) -> Grid:
     header = [*names, "MACs", "params", "activations", "mem access"]
     rows, errors = [], []
     for p in points:
-        if p.report is None:
+        if p.totals is None:
             rows.append([*p.values.values(), "-", "-", "-", "-"])
             errors.append(" ".join(f"{k}={v}" for k, v in p.values.items()) + f": {p.error}")
             continue
-        t = p.report.totals
+        t = p.totals
         rows.append(
             [*p.values.values(), si(t.macs), si(t.params), si(t.activations), si(t.mem_access)]
         )
@@ -870,7 +870,7 @@ def sweep_json(points: Sequence[Point], network: str) -> str:
             "points": [
                 {
                     "values": p.values,
-                    **({"totals": cost_dict(p.report.totals)} if p.report else {"error": p.error}),
+                    **({"totals": cost_dict(p.totals)} if p.totals else {"error": p.error}),
                 }
                 for p in points
             ],
@@ -884,7 +884,7 @@ def sweep_csv(points: Sequence[Point]) -> str:
     rows = [
         [
             *p.values.values(),
-            *(cost_dict(p.report.totals).values() if p.report else [""] * len(COST_COLUMNS)),
+            *(cost_dict(p.totals).values() if p.totals else [""] * len(COST_COLUMNS)),
             p.error,
         ]
         for p in points

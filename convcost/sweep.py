@@ -12,8 +12,9 @@ import re
 from collections.abc import Mapping
 from typing import NamedTuple
 
-from convcost.analysis import Report, analyze, resolve_params
+from convcost.analysis import analyze, resolve_params
 from convcost.errors import ConvcostError
+from convcost.layers import Cost
 from convcost.spec import Spec
 
 MAX_POINTS = 100_000
@@ -22,10 +23,11 @@ _RANGE = re.compile(r"^\s*(-?\d+)\s*\.\.\s*(-?\d+)\s*$")
 
 
 class Point(NamedTuple):
-    """One combination of values: its report, or the error that stopped it."""
+    """One combination of values: its totals (only: a sweep may have 100,000 points), or the
+    error that stopped it."""
 
     values: dict[str, str]
-    report: Report | None
+    totals: Cost | None
     error: str
 
 
@@ -60,7 +62,7 @@ def sweep(spec: Spec, sets: Mapping[str, str]) -> list[Point]:
     for combo in itertools.product(*lists):
         chosen = dict(zip(names, combo, strict=True))
         try:
-            points.append(Point(chosen, analyze(spec, chosen), ""))
+            points.append(Point(chosen, analyze(spec, chosen).totals, ""))
         except ConvcostError as e:
             where = f"{e.loc}: " if e.loc else ""
             points.append(Point(chosen, None, where + e.message))
@@ -69,11 +71,7 @@ def sweep(spec: Spec, sets: Mapping[str, str]) -> list[Point]:
 
 def pareto(points: list[Point], second: str = "params") -> list[Point]:
     """The points no other point beats on both MACs and `second` (params or mem_access)."""
-    keyed = [
-        (p, (p.report.totals.macs, getattr(p.report.totals, second)))
-        for p in points
-        if p.report is not None
-    ]
+    keyed = [(p, (p.totals.macs, getattr(p.totals, second))) for p in points if p.totals]
     return [
         p
         for p, (m, s) in keyed
