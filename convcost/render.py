@@ -17,11 +17,11 @@ if TYPE_CHECKING:
     from rich.table import Table
 
     from convcost.budget import Check
-    from convcost.sweep import Point
     from convcost.guidelines import Finding
     from convcost.latency import Device, Timing
     from convcost.memory import Memory
     from convcost.spec import Spec
+    from convcost.sweep import Point
 
 CONVENTION = (
     "MACs = multiply-accumulates of conv and fc layers (the papers' mult-adds); params include "
