@@ -46,6 +46,7 @@ class LayerCost(NamedTuple):
     sources: tuple[int, ...] = ()  # indices of the layers it reads; -1 is the network input
     branch: tuple[tuple[str, int], ...] = ()  # enclosing parallels: (path, branch index)
     args: Mapping[str, Any] = {}  # the evaluated arguments it was built with (never mutated)
+    torch: str = ""  # the PyTorch call computing it in the reference implementation
 
 
 class Tensor(NamedTuple):
@@ -176,6 +177,7 @@ def run_layer(
         result.cost,
         loc.line if loc else 0,
         args=dict(args),
+        torch=k.torch[0],
     )
 
 
@@ -413,13 +415,15 @@ class _Expander:
     def layer(self, item: LayerItem, x: Tensor, path: str, scope: Mapping[str, Any]) -> Tensor:
         kind = KINDS[item.kind]
         defaults = self.spec.defaults.get(item.kind, {})
-        values = {k: v for k, v in {**defaults, **item.args}.items() if k not in ("bn", "act")}
+        values = {
+            k: v for k, v in {**defaults, **item.args}.items() if k not in ("bn", "act", "torch")
+        }
         bn, act = item.bn or defaults.get("bn"), item.act or defaults.get("act")
         for arg in kind.args.values():
             if arg.required and arg.name not in values:
                 raise SpecError(f"'{item.kind}' needs '{arg.name}'", item.loc, path)
         args = {name: _coerce(kind.args[name], v, scope) for name, v in values.items()}
-        y = self.emit(item.kind, [x], args, path, item.loc)
+        y = self.emit(item.kind, [x], args, path, item.loc, item.torch)
         if bn is not None and _coerce(Arg("bn", "bool", False, False, False), bn, scope):
             y = self.emit("bn", [y], {}, f"{path}+bn", item.loc)
         if act is not None:
@@ -441,8 +445,16 @@ class _Expander:
         return y
 
     def emit(
-        self, kind: str, inputs: Sequence[Tensor], args: Mapping[str, Any], path: str, loc: Loc
+        self,
+        kind: str,
+        inputs: Sequence[Tensor],
+        args: Mapping[str, Any],
+        path: str,
+        loc: Loc,
+        torch: str | None = None,
     ) -> Tensor:
+        """Cost one layer and append it; `torch` (else the spec's default for the kind, else
+        the kind's usual call) names the PyTorch call computing it."""
         if len(self.out) >= MAX_LAYERS:
             raise self.traced(
                 SpecError(f"the network expands to more than {MAX_LAYERS:,} layers", loc, path)
@@ -451,8 +463,13 @@ class _Expander:
             layer = run_layer(kind, [t.shape for t in inputs], args, path, loc)
         except ConvcostError as e:
             raise self.traced(e) from None
+        default = self.spec.defaults.get(kind, {}).get("torch")
         self.out.append(
-            layer._replace(sources=tuple(t.src for t in inputs), branch=tuple(self.branches))
+            layer._replace(
+                sources=tuple(t.src for t in inputs),
+                branch=tuple(self.branches),
+                torch=torch or (default.raw if default else layer.torch),
+            )
         )
         return Tensor(layer.out, len(self.out) - 1)
 

@@ -88,6 +88,7 @@ class Kind(NamedTuple):
     variadic: bool  # takes any number (>= 2) of inputs: add, mul, concat
     storage: str  # "new" buffer, "inplace" (writes its first input's), or "view" (no data)
     elementwise: bool  # few FLOPs per element moved (ShuffleNet V2's G4)
+    torch: tuple[str, ...]  # the PyTorch calls that compute it; the first is the default
 
     def apply(self, inputs: Sequence[Shape], args: dict[str, Any]) -> Result:
         """Run the formula on the input shapes with evaluated, type-checked args."""
@@ -104,10 +105,17 @@ _TYPES = {"int": "int", "bool": "bool", "Pair": "pair"}
 
 
 def register(
-    *names: str, variadic: bool = False, storage: str = "new", elementwise: bool = False
+    *names: str,
+    torch: tuple[str, ...],
+    variadic: bool = False,
+    storage: str = "new",
+    elementwise: bool = False,
 ) -> Callable[[F], F]:
     """Register a formula under one or more kind names; registering a name twice is a bug.
 
+    `torch` names the PyTorch calls that compute the kind (`nn.ReLU`, `F.relu`), the usual one
+    first: a layer's `torch:` field picks one, and other tools' counting conventions
+    (convcost/conventions.py) are keyed by them, as those tools key theirs by module or op.
     `storage` says where the output lives, for peak memory: a new buffer, the first input's
     buffer (in-place activations, batch norm, add), or nowhere (views: split, flatten).
     """
@@ -127,7 +135,7 @@ def register(
         for name in names:
             if name in KINDS:
                 raise RuntimeError(f"layer kind {name!r} registered twice")
-            KINDS[name] = Kind(name, fn, args, variadic, storage, elementwise)
+            KINDS[name] = Kind(name, fn, args, variadic, storage, elementwise, torch)
         return fn
 
     return deco
@@ -164,7 +172,7 @@ def _same(k: Pair, dilation: Pair) -> tuple[int, int]:
     return dh * (kh - 1) // 2, dw * (kw - 1) // 2
 
 
-@register("conv")
+@register("conv", torch=("nn.Conv2d",))
 def conv(
     x: Shape,
     *,
@@ -203,7 +211,7 @@ def conv(
     return Result(y, Cost(macs, flops, params, y.numel, x.numel + params + y.numel), category)
 
 
-@register("dwconv")
+@register("dwconv", torch=("nn.Conv2d",))
 def dwconv(
     x: Shape,
     *,
@@ -235,7 +243,7 @@ def separable_ratio(n: int, k: int) -> Fraction:
     return Fraction(1, n) + Fraction(1, k * k)
 
 
-@register("fc", "linear")
+@register("fc", "linear", torch=("nn.Linear",))
 def fc(x: Shape, *, out: int, bias: bool = True) -> Result:
     """Fully connected layer on the flattened input (N = C*H*W inputs).
 
@@ -249,7 +257,7 @@ def fc(x: Shape, *, out: int, bias: bool = True) -> Result:
     return Result(Shape(out), Cost(n * out, flops, params, out, n + params + out), "fc")
 
 
-@register("bn", storage="inplace", elementwise=True)
+@register("bn", storage="inplace", elementwise=True, torch=("nn.BatchNorm2d",))
 def bn(x: Shape) -> Result:
     """Batch normalization (inference: y = x * scale + shift per channel).
 
@@ -269,15 +277,27 @@ def _activation(name: str, per_element: int) -> Callable[[Shape], Result]:
     return activation
 
 
+ACT_TORCH = {
+    "relu": ("nn.ReLU", "F.relu"),
+    "relu6": ("nn.ReLU6", "F.relu6"),
+    "sigmoid": ("nn.Sigmoid", "torch.sigmoid"),
+    "hsigmoid": ("nn.Hardsigmoid", "F.hardsigmoid"),
+    "swish": ("nn.SiLU", "F.silu"),
+    "hswish": ("nn.Hardswish", "F.hardswish"),
+}
+"""The PyTorch module and function computing each activation."""
+
 for _name, _per_element in ACT_FLOPS.items():
-    register(_name, storage="inplace", elementwise=True)(_activation(_name, _per_element))
+    register(_name, storage="inplace", elementwise=True, torch=ACT_TORCH[_name])(
+        _activation(_name, _per_element)
+    )
 
 
 def _pool(y: Shape, x: Shape, per_output: int) -> Result:
     return Result(y, Cost(0, per_output * y.numel, 0, y.numel, x.numel + y.numel))
 
 
-@register("maxpool")
+@register("maxpool", torch=("nn.MaxPool2d", "F.max_pool2d"))
 def maxpool(
     x: Shape,
     *,
@@ -299,7 +319,7 @@ def maxpool(
     return _pool(y, x, kh * kw - 1)
 
 
-@register("avgpool")
+@register("avgpool", torch=("nn.AvgPool2d", "F.avg_pool2d"))
 def avgpool(
     x: Shape, *, k: Pair, stride: Pair | None = None, pad: Pair = 0, ceil: bool = False
 ) -> Result:
@@ -324,7 +344,7 @@ def _bins(size: int, n: int) -> int:
     return size + n - gcd(size, n)
 
 
-@register("adaptive_avgpool")
+@register("adaptive_avgpool", torch=("nn.AdaptiveAvgPool2d", "F.adaptive_avg_pool2d"))
 def adaptive_avgpool(x: Shape, *, size: Pair) -> Result:
     """Adaptive average pooling to a fixed size (PyTorch's AdaptiveAvgPool2d).
 
@@ -338,7 +358,10 @@ def adaptive_avgpool(x: Shape, *, size: Pair) -> Result:
     return Result(y, Cost(0, flops, 0, y.numel, x.numel + y.numel))
 
 
-@register("gap")
+@register(
+    "gap",
+    torch=("nn.AdaptiveAvgPool2d", "F.adaptive_avg_pool2d", "Tensor.mean", "nn.AvgPool2d"),
+)
 def gap(x: Shape) -> Result:
     """Global average pooling to C x 1 x 1: adaptive_avgpool with size 1.
 
@@ -352,7 +375,9 @@ def _elementwise(xs: tuple[Shape, ...], y: Shape) -> Result:
     return Result(y, Cost(0, flops, 0, y.numel, sum(x.numel for x in xs) + y.numel))
 
 
-@register("add", variadic=True, storage="inplace", elementwise=True)
+@register(
+    "add", variadic=True, storage="inplace", elementwise=True, torch=("Tensor.__add__", "torch.add")
+)
 def add(xs: tuple[Shape, ...]) -> Result:
     """Element-wise sum of n equal shapes (residual shortcuts).
 
@@ -362,7 +387,7 @@ def add(xs: tuple[Shape, ...]) -> Result:
     return _elementwise(xs, xs[0])
 
 
-@register("mul", variadic=True, elementwise=True)
+@register("mul", variadic=True, elementwise=True, torch=("Tensor.__mul__", "torch.mul"))
 def mul(xs: tuple[Shape, ...]) -> Result:
     """Element-wise product, broadcasting 1x1 maps over H x W (squeeze-and-excitation).
 
@@ -374,7 +399,7 @@ def mul(xs: tuple[Shape, ...]) -> Result:
     return _elementwise(xs, Shape(xs[0].c, h, w))
 
 
-@register("concat", variadic=True)
+@register("concat", variadic=True, torch=("torch.cat",))
 def concat(xs: tuple[Shape, ...]) -> Result:
     """Concatenation along channels (equal H and W).
 
@@ -386,7 +411,7 @@ def concat(xs: tuple[Shape, ...]) -> Result:
     return Result(y, Cost(0, 0, 0, y.numel, 2 * y.numel))
 
 
-@register("split", storage="view")
+@register("split", storage="view", torch=("Tensor.chunk",))
 def split(x: Shape, *, parts: int, index: int) -> Result:
     """Channel split into `parts` equal chunks, taking chunk `index` (ShuffleNet V2).
 
@@ -398,7 +423,7 @@ def split(x: Shape, *, parts: int, index: int) -> Result:
     return Result(Shape(x.c // parts, x.h, x.w), Cost())
 
 
-@register("shuffle", "channel_shuffle", elementwise=True)
+@register("shuffle", "channel_shuffle", elementwise=True, torch=("Tensor.transpose",))
 def shuffle(x: Shape, *, groups: int) -> Result:
     """Channel shuffle (ShuffleNet v1, Sec. 3.1): a permutation of channels.
 
@@ -409,13 +434,13 @@ def shuffle(x: Shape, *, groups: int) -> Result:
     return Result(x, Cost(0, 0, 0, x.numel, 2 * x.numel))
 
 
-@register("flatten", storage="view")
+@register("flatten", storage="view", torch=("torch.flatten",))
 def flatten(x: Shape) -> Result:
     """Flatten C x H x W to C*H*W x 1 x 1. A view: all counts 0."""
     return Result(Shape(x.numel), Cost())
 
 
-@register("identity", "dropout", storage="view")
+@register("identity", "dropout", storage="view", torch=("nn.Dropout", "nn.Identity"))
 def identity(x: Shape) -> Result:
     """Identity (also dropout, which is the identity at inference). All counts 0."""
     return Result(x, Cost())

@@ -57,6 +57,7 @@ class LayerItem(NamedTuple):
     loc: Loc
     bn: Value | None = None
     act: Value | None = None
+    torch: str | None = None  # the PyTorch call the reference implementation uses
 
 
 class UseItem(NamedTuple):
@@ -427,7 +428,8 @@ class Parser:
         args = {k: self.value(v) for k, (_, v) in fields.items()}
         sugar = {s: args.pop(s) for s in ("bn", "act") if s in args and key in SUGAR_KINDS}
         self.check_args(key, fields, args)
-        return LayerItem(key, args, name, loc, sugar.get("bn"), sugar.get("act"))
+        torch = args.pop("torch").raw if "torch" in args else None
+        return LayerItem(key, args, name, loc, sugar.get("bn"), sugar.get("act"), torch)
 
     def check_args(
         self,
@@ -436,8 +438,16 @@ class Parser:
         args: Mapping[str, Value],
     ) -> None:
         allowed = [*KINDS[kind].args, *(("bn", "act") if kind in SUGAR_KINDS else ())]
+        if "torch" in args and args["torch"].raw not in KINDS[kind].torch:
+            call = args["torch"].raw
+            raise self.fail(
+                fields["torch"][1],
+                f"'{kind}' is not computed by torch call {call!r}"
+                + did_you_mean(str(call), KINDS[kind].torch),
+                hint="torch calls of " + kind + ": " + ", ".join(KINDS[kind].torch),
+            )
         for key in args:
-            if key not in allowed:
+            if key not in allowed and key != "torch":
                 hint = (
                     ("arguments of " + kind + ": " + ", ".join(allowed))
                     if allowed

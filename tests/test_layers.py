@@ -234,4 +234,4 @@ def test_kind_registered_twice_is_a_bug():
     from convcost.layers import register
 
     with pytest.raises(RuntimeError, match="registered twice"):
-        register("conv")(lambda x: None)
+        register("conv", torch=("nn.Conv2d",))(lambda x: None)
