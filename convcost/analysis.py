@@ -113,6 +113,11 @@ def block_of(layer: LayerCost, depth: int) -> str:
     return ".".join(layer.path.split("+")[0].split(".")[:depth])
 
 
+def group_of(layer: LayerCost, by: str, depth: int) -> str:
+    """The row a layer adds to with --by category or --by block."""
+    return layer.category if by == "category" else block_of(layer, depth)
+
+
 def _sum(costs: Iterable[Cost]) -> Cost:
     total = Cost()
     for c in costs:

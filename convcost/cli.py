@@ -13,10 +13,13 @@ from convcost.errors import ConvcostError, ExitStatus
 
 if TYPE_CHECKING:
     from convcost.analysis import Report
+    from convcost.conventions import Counted
     from convcost.latency import Timing
     from convcost.render import Grid
 
 FORMATS = ("table", "json", "csv", "markdown", "latex")
+CONVENTIONS = ("paper", "ptflops", "fvcore", "thop", "torch")
+"""The names of convcost.conventions.CONVENTIONS (kept here so --help need not import it)."""
 
 
 class Group(click.Group):
@@ -78,6 +81,15 @@ def device_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     )(fn)
 
 
+def convention_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """--convention, to count as another tool does."""
+    return click.option(
+        "--convention",
+        type=click.Choice(CONVENTIONS),
+        help="Also count as this tool does, exactly (see `convcost explain`).",
+    )(fn)
+
+
 def sets_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     """--set NAME=VALUE, repeatable: override a spec param."""
     return click.option(
@@ -103,25 +115,30 @@ def parse_sets(
     return out
 
 
-def emit(fmt: str, grid: Callable[[], Grid], text: Callable[[str], str]) -> None:
-    """Print a table (rich) or Markdown from `grid()`, or json/csv from `text(fmt)`; to the
-    --output file instead when one was given."""
+def emit(fmt: str, grid: Callable[[], Grid | list[Grid]], text: Callable[[str], str]) -> None:
+    """Print tables (rich) or Markdown from `grid()` (one Grid or several), or json/csv from
+    `text(fmt)`; to the --output file instead when one was given."""
     output = click.get_current_context().meta.get("output")
+    made = grid() if fmt in ("table", "markdown", "latex") else []
+    grids = made if isinstance(made, list) else [made]
     if fmt == "table":
         from convcost.render import print_table
 
         if output is None:
-            print_table(grid())
+            for g in grids:
+                print_table(g)
             return
         import io
 
         buf = io.StringIO()
-        print_table(grid(), file=buf)
+        for g in grids:
+            print_table(g, file=buf)
         result = buf.getvalue()
     elif fmt in ("markdown", "latex"):
         from convcost import render
 
-        result = render.markdown(grid()) if fmt == "markdown" else render.latex(grid())
+        to_text = render.markdown if fmt == "markdown" else render.latex
+        result = "\n".join(to_text(g) for g in grids)
     else:
         result = text(fmt)
     if output is None:
@@ -179,6 +196,7 @@ def cli() -> None:
 )
 @precision_option
 @device_option
+@convention_option
 @format_option
 def analyze(
     spec: str,
@@ -187,6 +205,7 @@ def analyze(
     depth: int,
     precision: str,
     device: str | None,
+    convention: str | None,
     fmt: str,
 ) -> None:
     """Cost of every layer of SPEC (a .yaml file or a built-in name), and totals.
@@ -196,6 +215,7 @@ def analyze(
     convcost analyze mobilenet_v1 --set width=0.5 --set resolution=160
     convcost analyze mobilenet_v1 --by category
     convcost analyze shufflenet_v2 --device mobile-cpu
+    convcost analyze mobilenet_v2 --convention ptflops
     """
     from convcost import render
     from convcost.memory import memory
@@ -203,13 +223,14 @@ def analyze(
     report = _analyze(spec, sets)
     mem = memory(report, precision)
     timed = _timing(report, device, precision, by, depth)
+    counted = _counted(report, convention, by, depth)
     emit(
         fmt,
-        lambda: render.analyze_grid(report, mem, by, depth, timed),
+        lambda: render.analyze_grid(report, mem, by, depth, timed, counted),
         lambda f: (
-            render.analyze_json(report, mem, by, depth, timed)
+            render.analyze_json(report, mem, by, depth, timed, counted)
             if f == "json"
-            else render.analyze_csv(report, mem, by, depth, timed)
+            else render.analyze_csv(report, mem, by, depth, timed, counted)
         ),
     )
 
@@ -228,6 +249,7 @@ def analyze(
 )
 @precision_option
 @device_option
+@convention_option
 @format_option
 def compare(
     specs: tuple[str, ...],
@@ -235,6 +257,7 @@ def compare(
     by: str,
     precision: str,
     device: str | None,
+    convention: str | None,
     fmt: str,
 ) -> None:
     """Totals of several networks, and how many times the first one's each needs.
@@ -247,6 +270,7 @@ def compare(
     convcost compare mobilenet_v1 mobilenet_v1@width=0.5,resolution=160
     convcost compare --all
     convcost compare shufflenet_v2 shufflenet mobilenet_v2 --device gpu
+    convcost compare mobilenet_v2 resnet50 --convention fvcore
     """
     from convcost import render
 
@@ -267,13 +291,14 @@ def compare(
 
     mems = [memory(r, precision) for r in reports]
     timings = [t for r in reports if (t := _timing(r, device, precision)) is not None]
+    counts = [c for r in reports if (c := _counted(r, convention)) is not None]
     emit(
         fmt,
-        lambda: render.compare_grid(reports, mems, specs, by, timings),
+        lambda: render.compare_grid(reports, mems, specs, by, timings, counts),
         lambda f: (
-            render.compare_json(reports, mems, specs, by, timings)
+            render.compare_json(reports, mems, specs, by, timings, counts)
             if f == "json"
-            else render.compare_csv(reports, mems, specs, by, timings)
+            else render.compare_csv(reports, mems, specs, by, timings, counts)
         ),
     )
 
@@ -398,6 +423,33 @@ def advise(spec: str, sets: dict[str, str], fmt: str) -> None:
         fmt,
         lambda: render.advise_grid(report, findings, line),
         lambda _: render.advise_json(report, findings, line),
+    )
+
+
+@cli.command()
+@click.argument("spec")
+@sets_option
+@format_option
+def explain(spec: str, sets: dict[str, str], fmt: str) -> None:
+    """Why ptflops, fvcore, thop, torch and the papers give SPEC different totals.
+
+    One row per PyTorch call the network makes (nn.Conv2d, nn.BatchNorm2d, F.relu, ...) with
+    what each tool counts for it, then the rule each count follows. Each column sums to that
+    tool's total, exactly; the difference of two columns, row by row, is why two tools disagree.
+
+    \b
+    convcost explain mobilenet_v2
+    convcost explain resnet50 -f json
+    """
+    from convcost import render
+    from convcost.conventions import explain as calls_of
+
+    report = _analyze(spec, sets)
+    calls = calls_of(report)
+    emit(
+        fmt,
+        lambda: render.explain_grids(report, calls),
+        lambda f: render.explain_json(report, calls) if f == "json" else render.explain_csv(calls),
     )
 
 
@@ -567,6 +619,17 @@ def _timing(
     from convcost.latency import load_device, timing
 
     return timing(report, load_device(device), precision, by, depth)
+
+
+def _counted(
+    report: Report, convention: str | None, by: str = "layer", depth: int = 1
+) -> Counted | None:
+    """The report counted as --convention does, if one was given."""
+    if convention is None:
+        return None
+    from convcost.conventions import counted
+
+    return counted(report, convention, by, depth)
 
 
 def _analyze(spec: str, sets: dict[str, str]) -> Report:

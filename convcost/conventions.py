@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import NamedTuple
 
-from convcost.analysis import LayerCost, Report
+from convcost.analysis import LayerCost, Report, group_of
 from convcost.layers import KINDS
 
 
@@ -169,7 +169,53 @@ def count(layer: LayerCost, convention: Convention) -> int:
     return rule.count(layer) if rule else 0
 
 
-def counts(report: Report, name: str) -> list[int]:
-    """Per-layer counts of the named convention; their sum is the tool's total."""
+class Counted(NamedTuple):
+    """A report counted under one convention: per layer, per --by group, in total."""
+
+    convention: Convention
+    layers: list[int]
+    groups: dict[str, int]  # per category or block, in the report's order ({} by layer)
+    total: int
+
+    @property
+    def caption(self) -> str:
+        """The convention in one line, with its unit and exact total."""
+        c = self.convention
+        return f"{c.name} = {c.tool}, {self.total:,} {c.unit} in all: {c.summary}"
+
+
+def counted(report: Report, name: str, by: str = "layer", depth: int = 1) -> Counted:
+    """Count every layer of `report` as the named convention does; group for --by."""
     convention = CONVENTIONS[name]
-    return [count(x, convention) for x in report.layers]
+    layers = [count(x, convention) for x in report.layers]
+    groups: dict[str, int] = {}
+    if by != "layer":
+        for x, n in zip(report.layers, layers, strict=True):
+            key = group_of(x, by, depth)
+            groups[key] = groups.get(key, 0) + n
+    return Counted(convention, layers, groups, sum(layers))
+
+
+class Call(NamedTuple):
+    """One PyTorch call of a network, as every convention counts it (`explain`)."""
+
+    torch: str
+    kinds: tuple[str, ...]
+    layers: int
+    counts: dict[str, int]  # by convention name
+    rules: dict[str, str]  # by convention name; "" where it counts nothing
+
+
+def explain(report: Report) -> list[Call]:
+    """Every PyTorch call in `report` (in order of first use) with what each convention counts
+    for all its layers together; each convention's counts sum to its total."""
+    layers: dict[str, list[LayerCost]] = {}
+    for x in report.layers:
+        layers.setdefault(x.torch, []).append(x)
+    out = []
+    for call, xs in layers.items():
+        rules = {n: c.rules[call].text if call in c.rules else "" for n, c in CONVENTIONS.items()}
+        counts = {n: sum(count(x, c) for x in xs) for n, c in CONVENTIONS.items()}
+        kinds = tuple(dict.fromkeys(x.kind for x in xs))
+        out.append(Call(call, kinds, len(xs), counts, rules))
+    return out

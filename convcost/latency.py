@@ -23,7 +23,7 @@ from __future__ import annotations
 import os
 from typing import NamedTuple
 
-from convcost.analysis import Report, block_of
+from convcost.analysis import Report, group_of
 from convcost.errors import Loc, SpecError, did_you_mean
 from convcost.layers import CATEGORIES, KINDS
 from convcost.memory import PRECISIONS
@@ -176,7 +176,7 @@ def timing(
     groups: dict[str, float] = {}
     if by != "layer":
         for x, t in zip(report.layers, layers, strict=True):
-            key = x.category if by == "category" else block_of(x, depth)
+            key = group_of(x, by, depth)
             groups[key] = groups.get(key, 0.0) + t.ms
     caption = (
         f"est. ms: roofline on {device.name} ({device.title}) at {precision}, batch 1; "

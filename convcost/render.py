@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from rich.table import Table
 
     from convcost.budget import Check
+    from convcost.conventions import Call, Counted
     from convcost.guidelines import Finding
     from convcost.latency import Device, Timing
     from convcost.memory import Memory
@@ -105,6 +106,7 @@ def layer_dict(layer: LayerCost, mem: Memory) -> dict[str, Any]:
     return {
         "path": layer.path,
         "kind": layer.kind,
+        "torch": layer.torch,
         "category": layer.category,
         "line": layer.line,
         "in": [x.hwc() for x in layer.inputs],
@@ -150,21 +152,39 @@ def to_json(data: dict[str, Any] | list[Any]) -> str:
     return "[\n" + ",\n".join("  " + dumps(x) for x in data) + "\n]\n"
 
 
+def convention_dict(counted: Counted) -> dict[str, str]:
+    """Which convention `counted` fields follow, for JSON."""
+    c = counted.convention
+    return {"name": c.name, "tool": c.tool, "unit": c.unit, "summary": c.summary}
+
+
 def analyze_json(
-    report: Report, mem: Memory, by: str, depth: int, timing: Timing | None = None
+    report: Report,
+    mem: Memory,
+    by: str,
+    depth: int,
+    timing: Timing | None = None,
+    counted: Counted | None = None,
 ) -> str:
     """analyze --format json: the report, plus `groups` for --by category/block; with a
-    device, `latency_ms` and `bound` per layer and `totals.latency_ms`."""
+    device, `latency_ms` and `bound` per layer and `totals.latency_ms`; with a convention,
+    `counted` per layer, group and in totals."""
     data = report_dict(report, mem)
     if timing is not None:
         for layer, t in zip(data["layers"], timing.layers, strict=True):
             layer["latency_ms"], layer["bound"] = t.ms, t.bound or "view"
         data["totals"]["latency_ms"] = timing.total_ms
         data["device"] = timing.caption
+    if counted is not None:
+        for layer, n in zip(data["layers"], counted.layers, strict=True):
+            layer["counted"] = n
+        data["totals"]["counted"] = counted.total
+        data["convention"] = convention_dict(counted)
     if by != "layer":
         data["by"] = by
         data["groups"] = [
-            {"name": k, **cost_dict(c)} for k, c in groups_of(report, by, depth).items()
+            {"name": k, **cost_dict(c), **({"counted": counted.groups[k]} if counted else {})}
+            for k, c in groups_of(report, by, depth).items()
         ]
     return to_json(data)
 
@@ -175,6 +195,7 @@ def compare_json(
     labels: Sequence[str],
     by: str,
     timings: Sequence[Timing] | None = None,
+    counts: Sequence[Counted] | None = None,
 ) -> str:
     """compare --format json: a list of report objects without layers, with ratios."""
     base = reports[0].totals
@@ -183,6 +204,9 @@ def compare_json(
         d = report_dict(report, mem, layers=False)
         if timings:
             d["totals"]["latency_ms"] = timings[i].total_ms
+        if counts:
+            d["totals"]["counted"] = counts[i].total
+            d["convention"] = convention_dict(counts[i])
         d["label"] = label
         d["ratio_to_first"] = {
             f: round(share(getattr(report.totals, f), getattr(base, f)), 6)
@@ -211,20 +235,39 @@ def _csv(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
 
 
 def analyze_csv(
-    report: Report, mem: Memory, by: str, depth: int, timing: Timing | None = None
+    report: Report,
+    mem: Memory,
+    by: str,
+    depth: int,
+    timing: Timing | None = None,
+    counted: Counted | None = None,
 ) -> str:
     """analyze --format csv: one row per layer (or group), exact integers; with a device,
-    each row's estimated milliseconds (and, per layer, its bound)."""
+    each row's estimated milliseconds (and, per layer, its bound); with a convention, each
+    layer's torch call and count (column `NAME_UNIT`, e.g. ptflops_macs)."""
     text = _analyze_csv(report, mem, by, depth)
-    if timing is None:
-        return text
+    if timing is not None:
+        if by == "layer":
+            extra = [f"{t.ms!r},{t.bound or 'view'}" for t in timing.layers]
+            text = _csv_columns(text, "latency_ms,bound", extra)
+        else:
+            groups = groups_of(report, by, depth)
+            text = _csv_columns(text, "latency_ms", [repr(timing.groups[k]) for k in groups])
+    if counted is not None:
+        c = counted.convention
+        head = f"{c.name}_{c.unit.lower()}"
+        if by == "layer":
+            extra = [f"{x.torch},{n}" for x, n in zip(report.layers, counted.layers, strict=True)]
+            text = _csv_columns(text, "torch," + head, extra)
+        else:
+            groups = groups_of(report, by, depth)
+            text = _csv_columns(text, head, [str(counted.groups[k]) for k in groups])
+    return text
+
+
+def _csv_columns(text: str, head: str, extra: Sequence[str]) -> str:
+    """Append columns (already CSV text per row) to a CSV table."""
     lines = text.splitlines()
-    if by == "layer":
-        extra = [f"{t.ms!r},{t.bound or 'view'}" for t in timing.layers]
-        head = "latency_ms,bound"
-    else:
-        extra = [repr(timing.groups[k]) for k in groups_of(report, by, depth)]
-        head = "latency_ms"
     rows = [f"{line},{more}" for line, more in zip(lines[1:], extra, strict=True)]
     return "\n".join([f"{lines[0]},{head}", *rows]) + "\n"
 
@@ -264,6 +307,7 @@ def compare_csv(
     labels: Sequence[str],
     by: str,
     timings: Sequence[Timing] | None = None,
+    counts: Sequence[Counted] | None = None,
 ) -> str:
     """compare --format csv: one row per network (per network and category with --by)."""
     if by == "category":
@@ -281,6 +325,9 @@ def compare_csv(
     if timings:
         rows = [[*row, t.total_ms] for row, t in zip(rows, timings, strict=True)]
         header.append("latency_ms")
+    if counts:
+        rows = [[*row, c.total] for row, c in zip(rows, counts, strict=True)]
+        header.append(f"{counts[0].convention.name}_{counts[0].convention.unit.lower()}")
     return _csv(header, rows)
 
 
@@ -300,25 +347,73 @@ class Grid(NamedTuple):
 
 
 def analyze_grid(
-    report: Report, mem: Memory, by: str, depth: int, timing: Timing | None = None
+    report: Report,
+    mem: Memory,
+    by: str,
+    depth: int,
+    timing: Timing | None = None,
+    counted: Counted | None = None,
 ) -> Grid:
-    """Rows of `analyze` as text, per layer or per group; with a device, estimated times."""
-    grid = _analyze_grid(report, mem, by, depth)
-    if timing is None:
-        return grid
-    total_ms = f"{timing.total_ms:.3f}"
-    if by == "layer":
-        extra = [[f"{t.ms:.4f}" if t.bound else "-", t.bound or "view"] for t in timing.layers]
-        header, total = ["est. ms", "bound"], [total_ms, ""]
+    """Rows of `analyze` as text, per layer or per group; with a device, estimated times;
+    with a convention, each layer's torch call and what that convention counts for it."""
+    if counted is not None and by == "layer":
+        grid = _counted_grid(report, mem, counted)
     else:
-        extra = [[f"{timing.groups[k]:.4f}"] for k in groups_of(report, by, depth)]
-        header, total = ["est. ms"], [total_ms]
-    caption = f"{timing.caption} · {grid.caption}"
+        grid = _analyze_grid(report, mem, by, depth)
+    keys = list(groups_of(report, by, depth)) if by != "layer" else []
+    if timing is not None:
+        total_ms = f"{timing.total_ms:.3f}"
+        if by == "layer":
+            extra = [[f"{t.ms:.4f}" if t.bound else "-", t.bound or "view"] for t in timing.layers]
+            grid = _columns(grid, ["est. ms", "bound"], extra, [total_ms, ""], timing.caption)
+        else:
+            extra = [[f"{timing.groups[k]:.4f}"] for k in keys]
+            grid = _columns(grid, ["est. ms"], extra, [total_ms], timing.caption)
+    if counted is not None and by != "layer":
+        c = counted.convention
+        extra = [[si(counted.groups[k])] for k in keys]
+        grid = _columns(grid, [f"{c.name} {c.unit}"], extra, [si(counted.total)], counted.caption)
+    return grid
+
+
+def _counted_grid(report: Report, mem: Memory, counted: Counted) -> Grid:
+    """analyze --convention, per layer: the PyTorch call of each layer, its MACs, and what
+    the convention counts for it."""
+    c, t = counted.convention, counted.total
+    head = f"{c.name} {c.unit}"
+    rows = [
+        [
+            x.path,
+            x.kind,
+            x.torch,
+            f"{shapes(x.inputs)} -> {x.out}",
+            si(x.cost.macs),
+            si(n),
+            pct(n, t),
+        ]
+        for x, n in zip(report.layers, counted.layers, strict=True)
+    ]
+    total = ["total", "", "", f"{len(report.layers)} layers", si(report.totals.macs), si(t), ""]
+    return Grid(
+        f"{report.title or report.network} - {report.input} input, counted as {c.name}",
+        ["layer", "kind", "torch call", "in -> out", "MACs", head, f"% {c.name}"],
+        rows,
+        total,
+        f"{counted.caption} · {params_text(report.params)} · {CONVENTION}",
+        left=4,
+    )
+
+
+def _columns(
+    grid: Grid, header: list[str], extra: list[list[str]], total: list[str], caption: str
+) -> Grid:
+    """`grid` with columns appended (their header, cells per row, total cells) and a caption
+    line before its own."""
     return grid._replace(
         header=grid.header + header,
         rows=[row + more for row, more in zip(grid.rows, extra, strict=True)],
         total=(grid.total or []) + total,
-        caption=caption,
+        caption=f"{caption} · {grid.caption}",
     )
 
 
@@ -398,21 +493,23 @@ def compare_grid(
     labels: Sequence[str],
     by: str,
     timings: Sequence[Timing] | None = None,
+    counts: Sequence[Counted] | None = None,
 ) -> Grid:
-    """Rows of `compare`; with a device, each network's estimated time and its rank."""
+    """Rows of `compare`; with a device, each network's estimated time and its rank; with a
+    convention, each network's total under it."""
     grid = _compare_grid(reports, mems, labels, by)
-    if not timings or by == "category":
+    if by == "category":
         return grid
-    order = sorted(range(len(timings)), key=lambda i: timings[i].total_ms)
-    rank = {i: r + 1 for r, i in enumerate(order)}
-    return grid._replace(
-        header=[*grid.header, "est. ms", "rank"],
-        rows=[
-            [*row, f"{t.total_ms:.3f}", str(rank[i])]
-            for i, (row, t) in enumerate(zip(grid.rows, timings, strict=True))
-        ],
-        caption=f"{timings[0].caption} · {grid.caption}",
-    )
+    if timings:
+        order = sorted(range(len(timings)), key=lambda i: timings[i].total_ms)
+        rank = {i: r + 1 for r, i in enumerate(order)}
+        extra = [[f"{t.total_ms:.3f}", str(rank[i])] for i, t in enumerate(timings)]
+        grid = _columns(grid, ["est. ms", "rank"], extra, [], timings[0].caption)
+    if counts:
+        c = counts[0].convention
+        extra = [[si(n.total)] for n in counts]
+        grid = _columns(grid, [f"{c.name} {c.unit}"], extra, [], counts[0].caption)
+    return grid._replace(total=None)
 
 
 def _compare_grid(
@@ -724,6 +821,93 @@ def list_csv(entries: Sequence[tuple[Spec, Report]]) -> str:
         for s, r in entries
     ]
     return _csv(["name", "aliases", "title", "source", "reference", *COST_COLUMNS], rows)
+
+
+def explain_grids(report: Report, calls: Sequence[Call]) -> list[Grid]:
+    """`convcost explain`: what each convention counts per PyTorch call, then its rules."""
+    from convcost.conventions import CONVENTIONS
+
+    names = list(CONVENTIONS)
+    header = ["torch call", "kinds", "layers", *(f"{n} {CONVENTIONS[n].unit}" for n in names)]
+    rows = [
+        [c.torch, ", ".join(c.kinds), str(c.layers), *(_count(c.counts[n]) for n in names)]
+        for c in calls
+    ]
+    total = [
+        "total",
+        "",
+        str(len(report.layers)),
+        *(si(sum(c.counts[n] for c in calls)) for n in names),
+    ]
+    tools = " · ".join(f"{n} = {c.tool}" for n, c in CONVENTIONS.items())
+    counts = Grid(
+        f"{report.title or report.network} - {report.input} input: what each tool counts",
+        header,
+        rows,
+        total,
+        f"{tools} · - = not counted · {params_text(report.params)} · {CONVENTION}",
+        left=2,
+    )
+    rule_rows = [
+        [c.torch, n, c.rules[n], si(c.counts[n])] for c in calls for n in names if c.rules[n]
+    ]
+    rules = Grid(
+        "The rules behind each count (from each tool's source)",
+        ["torch call", "convention", "counts", "here"],
+        rule_rows,
+        None,
+        "Calls and conventions not listed count 0; the torch call of a layer is its kind's "
+        "usual module unless the spec names another (torch: F.relu)",
+        left=3,
+        wrap=(2,),
+    )
+    return [counts, rules]
+
+
+def _count(n: int) -> str:
+    return si(n) if n else "-"
+
+
+def explain_json(report: Report, calls: Sequence[Call]) -> str:
+    """`convcost explain --format json`: the conventions with their totals, and every call's
+    counts and rules."""
+    from convcost.conventions import CONVENTIONS
+
+    return to_json(
+        {
+            "network": report.network,
+            "conventions": [
+                {
+                    "name": n,
+                    "tool": c.tool,
+                    "unit": c.unit,
+                    "summary": c.summary,
+                    "total": sum(x.counts[n] for x in calls),
+                }
+                for n, c in CONVENTIONS.items()
+            ],
+            "calls": [
+                {
+                    "torch": x.torch,
+                    "kinds": list(x.kinds),
+                    "layers": x.layers,
+                    "counts": x.counts,
+                    "rules": {n: r for n, r in x.rules.items() if r},
+                }
+                for x in calls
+            ],
+        }
+    )
+
+
+def explain_csv(calls: Sequence[Call]) -> str:
+    """`convcost explain --format csv`: one row per call and convention."""
+    rows = [
+        [x.torch, " ".join(x.kinds), x.layers, n, x.counts[n], x.rules[n]]
+        for x in calls
+        for n in x.counts
+    ]
+    return _csv(["torch", "kinds", "layers", "convention", "count", "rule"], rows)
 
 
 def advise_grid(report: Report, findings: Sequence[Finding], verdict: str) -> Grid:

@@ -57,6 +57,7 @@ def test_analyze_json_schema(run):
     assert set(layer) == {
         "path",
         "kind",
+        "torch",
         "category",
         "line",
         "in",

@@ -30,6 +30,8 @@ def validate(schema: str, text: str) -> None:
         ["analyze", "shufflenet_v2", "--by", "category", "--device", "gpu"],
         ["analyze", "googlenet", "--by", "block", "--depth", "2", "--precision", "int8"],
         ["analyze", "resnet50", "--device", "mobile-cpu"],
+        ["analyze", "mobilenet_v2", "--convention", "ptflops"],
+        ["analyze", "inception_v3", "--convention", "thop", "--by", "category"],
         ["layer", "dwsep", "--in", "64x64x3", "--out", "4"],
         ["layer", "pw", "--in", "56x56x90", "--out", "180", "--bn", "--bias"],
     ],
@@ -38,9 +40,16 @@ def test_report_schema(run, args):
     validate("report", run(*args, "-f", "json").stdout)
 
 
-@pytest.mark.parametrize("args", [["--all"], ["vgg16", "mobilenet", "--by", "category"]])
+@pytest.mark.parametrize(
+    "args",
+    [["--all"], ["vgg16", "mobilenet", "--by", "category"], ["vgg16", "--convention", "torch"]],
+)
 def test_compare_schema(run, args):
     validate("compare", run("compare", *args, "-f", "json").stdout)
+
+
+def test_explain_schema(run):
+    validate("explain", run("explain", "ghostnet", "-f", "json").stdout)
 
 
 def test_advise_and_check_schemas(run):
