@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from rich.table import Table
 
     from convcost.budget import Check
-    from convcost.conventions import Call, Counted
+    from convcost.conventions import Call, Convention, Counted
     from convcost.guidelines import Finding
     from convcost.latency import Device, Timing
     from convcost.memory import Memory
@@ -152,9 +152,8 @@ def to_json(data: dict[str, Any] | list[Any]) -> str:
     return "[\n" + ",\n".join("  " + dumps(x) for x in data) + "\n]\n"
 
 
-def convention_dict(counted: Counted) -> dict[str, str]:
-    """Which convention `counted` fields follow, for JSON."""
-    c = counted.convention
+def convention_dict(c: Convention) -> dict[str, str]:
+    """A convention as JSON: whose rules, which unit."""
     return {"name": c.name, "tool": c.tool, "unit": c.unit, "summary": c.summary}
 
 
@@ -179,7 +178,7 @@ def analyze_json(
         for layer, n in zip(data["layers"], counted.layers, strict=True):
             layer["counted"] = n
         data["totals"]["counted"] = counted.total
-        data["convention"] = convention_dict(counted)
+        data["convention"] = convention_dict(counted.convention)
     if by != "layer":
         data["by"] = by
         data["groups"] = [
@@ -206,7 +205,7 @@ def compare_json(
             d["totals"]["latency_ms"] = timings[i].total_ms
         if counts:
             d["totals"]["counted"] = counts[i].total
-            d["convention"] = convention_dict(counts[i])
+            d["convention"] = convention_dict(counts[i].convention)
         d["label"] = label
         d["ratio_to_first"] = {
             f: round(share(getattr(report.totals, f), getattr(base, f)), 6)
@@ -877,13 +876,7 @@ def explain_json(report: Report, calls: Sequence[Call]) -> str:
         {
             "network": report.network,
             "conventions": [
-                {
-                    "name": n,
-                    "tool": c.tool,
-                    "unit": c.unit,
-                    "summary": c.summary,
-                    "total": sum(x.counts[n] for x in calls),
-                }
+                {**convention_dict(c), "total": sum(x.counts[n] for x in calls)}
                 for n, c in CONVENTIONS.items()
             ],
             "calls": [
