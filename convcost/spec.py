@@ -438,12 +438,14 @@ class Parser:
         args: Mapping[str, Value],
     ) -> None:
         allowed = [*KINDS[kind].args, *(("bn", "act") if kind in SUGAR_KINDS else ())]
-        if "torch" in args and args["torch"].raw not in KINDS[kind].torch:
-            call = args["torch"].raw
+        call = args["torch"].raw if "torch" in args else None
+        if call is not None and not isinstance(call, str):
+            raise self.fail(fields["torch"][1], "torch must be a text (a PyTorch call)")
+        if call is not None and call not in KINDS[kind].torch:
             raise self.fail(
                 fields["torch"][1],
                 f"'{kind}' is not computed by torch call {call!r}"
-                + did_you_mean(str(call), KINDS[kind].torch),
+                + did_you_mean(call, KINDS[kind].torch),
                 hint="torch calls of " + kind + ": " + ", ".join(KINDS[kind].torch),
             )
         for key in args:

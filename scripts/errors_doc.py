@@ -70,6 +70,7 @@ CASES = [
     ("Layers", "Out of range", "spec", H + "layers:\n  - conv: {out: 0}\n"),
     ("Layers", "Size limit", "spec", H + "layers:\n  - conv: {out: 100000000}\n"),
     ("Layers", "Unknown activation", "spec", H + "layers:\n  - conv: {out: 8, act: tanh}\n"),
+    ("Layers", "Unknown torch call", "spec", H + "layers:\n  - relu: {torch: nn.Relu}\n"),
     (
         "Layers",
         "An expression's comma inside { }",

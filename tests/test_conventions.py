@@ -221,3 +221,9 @@ def test_compare_with_a_convention(run):
 def test_unknown_convention_is_a_usage_error(run):
     r = run("analyze", "vgg16", "--convention", "flopth")
     assert r.exit_code == 2 and "flopth" in r.stderr
+
+
+def test_a_torch_call_must_be_text(run, spec_file):
+    r = run("analyze", spec_file(NET.replace("RELU", "[F.relu]")))
+    assert r.exit_code == 2
+    assert "net.yaml:5" in r.stderr and "torch must be a text" in r.stderr
