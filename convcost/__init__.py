@@ -12,6 +12,8 @@ The Python API (nothing heavy is imported until it is used):
 | standard conv | 2.76M | 3.61% | 432 | 0.03% | 102.4K | 701.7 KiB | 3.85 |
 >>> convcost.layer("dwsep", "64x64x3", out=4, k=3).totals.macs  # seed notes: 159,744
 159744
+>>> convcost.counted(convcost.analyze("mobilenet_v2"), "ptflops").total  # ptflops 0.7.5
+320300008
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from convcost.analysis import Report
+    from convcost.conventions import Counted
 
 
 def analyze(spec: str, /, **params: float | int | bool | str) -> Report:
@@ -50,6 +53,14 @@ def layer(kind: str, shape: str, **options: int | bool | None) -> Report:
     from convcost.shapes import parse_hwc
 
     return layer_report(kind, parse_hwc(shape), LayerOptions(**options))  # type: ignore[arg-type]
+
+
+def counted(report: Report, convention: str, by: str = "layer", depth: int = 1) -> Counted:
+    """What another tool reports for `report`: convention paper, ptflops, fvcore, thop or
+    torch (see convcost.conventions); `.total`, `.layers`, and `.groups` for `by`."""
+    from convcost.conventions import counted as count
+
+    return count(report, convention, by, depth)
 
 
 def _expression(value: float | int | bool | str) -> str:

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 from convcost.analysis import LayerCost, Report, group_of
+from convcost.errors import ConvcostError, did_you_mean
 from convcost.layers import KINDS
 
 
@@ -186,6 +187,11 @@ class Counted(NamedTuple):
 
 def counted(report: Report, name: str, by: str = "layer", depth: int = 1) -> Counted:
     """Count every layer of `report` as the named convention does; group for --by."""
+    if name not in CONVENTIONS:
+        raise ConvcostError(
+            f"unknown convention {name!r}{did_you_mean(name, CONVENTIONS)}",
+            hint="conventions: " + ", ".join(CONVENTIONS),
+        )
     convention = CONVENTIONS[name]
     layers = [count(x, convention) for x in report.layers]
     groups: dict[str, int] = {}

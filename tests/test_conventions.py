@@ -227,3 +227,10 @@ def test_a_torch_call_must_be_text(run, spec_file):
     r = run("analyze", spec_file(NET.replace("RELU", "[F.relu]")))
     assert r.exit_code == 2
     assert "net.yaml:5" in r.stderr and "torch must be a text" in r.stderr
+
+
+def test_the_api_names_an_unknown_convention():
+    with pytest.raises(
+        convcost.errors.ConvcostError, match=r"unknown convention 'ptflop'.*ptflops"
+    ):
+        convcost.counted(convcost.analyze("vgg16"), "ptflop")
