@@ -149,16 +149,34 @@ def resolve_params(spec: Spec, overrides: Mapping[str, str] | None = None) -> di
     return scope
 
 
-def analyze(spec: Spec, overrides: Mapping[str, str] | None = None) -> Report:
-    """Expand `spec` with its params (and `overrides`) and cost every layer."""
+def analyze(
+    spec: Spec, overrides: Mapping[str, str] | None = None, size: tuple[Any, Any] | None = None
+) -> Report:
+    """Expand `spec` with its params (and `overrides`) and cost every layer.
+
+    `size` replaces the input's height and width: a vectorised sweep passes numpy arrays of
+    checked sizes (see input_shape), and gets arrays of counts back.
+    """
     params = resolve_params(spec, overrides)
     scope = {**activation_names(), **params}
-    shape = Shape(*(_integer(spec.input[k], scope, "input " + k) for k in "chw"))
-    if min(shape.c, shape.h, shape.w) < 1:
-        raise ShapeError(f"input must be at least 1x1x1, got {shape}", spec.input["c"].loc)
+    shape = _input(spec, scope)
+    if size is not None:
+        shape = Shape(shape.c, *size)
     expander = _Expander(spec, scope)
     expander.sequence(spec.layers, Tensor(shape, -1), "", scope)
     return Report.of(spec.name, params, shape, tuple(expander.out), spec.title)
+
+
+def input_shape(spec: Spec, overrides: Mapping[str, str] | None = None) -> Shape:
+    """The network's input at these params, checked as analyze checks it."""
+    return _input(spec, {**activation_names(), **resolve_params(spec, overrides)})
+
+
+def _input(spec: Spec, scope: Mapping[str, Any]) -> Shape:
+    shape = Shape(*(_integer(spec.input[k], scope, "input " + k) for k in "chw"))
+    if min(shape.c, shape.h, shape.w) < 1:
+        raise ShapeError(f"input must be at least 1x1x1, got {shape}", spec.input["c"].loc)
+    return shape
 
 
 def run_layer(

@@ -13,18 +13,19 @@ Each function's docstring is its formula. Conventions, the same for every kind:
 - mem_access: elements read plus written, ShuffleNet V2's memory access cost (Ma et al.
   2018, Sec. 2): inputs read + weights read + outputs written. Views move nothing.
 
-All counts are per sample and exact Python ints.
+All counts are per sample and exact Python ints (numpy int64 arrays of them when a vectorised
+sweep passes arrays of input sizes: checks go through `require` and shapes.every, sizes through
+shapes.gcd and shapes.largest, and everything else is arithmetic that works on both).
 """
 
 from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Sequence
-from math import gcd
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from convcost.errors import ShapeError
-from convcost.shapes import Shape, out_size
+from convcost.shapes import Shape, every, gcd, largest, out_size
 
 if TYPE_CHECKING:
     from fractions import Fraction
@@ -142,8 +143,9 @@ def register(
 
 
 def require(ok: bool, message: str) -> None:
-    """Raise ShapeError(message) unless `ok`; the caller adds file, line and layer path."""
-    if not ok:
+    """Raise ShapeError(message) unless `ok` (for arrays: unless it holds everywhere); the
+    caller adds file, line and layer path."""
+    if not every(ok):
         raise ShapeError(message)
 
 
@@ -370,6 +372,11 @@ def gap(x: Shape) -> Result:
     return adaptive_avgpool(x, size=1)
 
 
+def _agree(xs: tuple[Shape, ...], *fields: str) -> bool:
+    """Whether all shapes agree on `fields` (element-wise for arrays of sizes)."""
+    return all(every(getattr(x, f) == getattr(xs[0], f)) for x in xs[1:] for f in fields)
+
+
 def _elementwise(xs: tuple[Shape, ...], y: Shape) -> Result:
     flops = (len(xs) - 1) * y.numel
     return Result(y, Cost(0, flops, 0, y.numel, sum(x.numel for x in xs) + y.numel))
@@ -383,7 +390,8 @@ def add(xs: tuple[Shape, ...]) -> Result:
 
     FLOPs = (n - 1) * C*H*W; mem_access = n * C*H*W read + C*H*W written
     """
-    require(len(set(xs)) == 1, "add needs equal shapes, got " + " + ".join(map(str, xs)))
+    if not _agree(xs, "c", "h", "w"):  # messages built only when needed: sizes may be arrays
+        raise ShapeError("add needs equal shapes, got " + " + ".join(map(str, xs)))
     return _elementwise(xs, xs[0])
 
 
@@ -393,9 +401,14 @@ def mul(xs: tuple[Shape, ...]) -> Result:
 
     FLOPs = (n - 1) * C*H*W of the output; mem_access = inputs read + output written
     """
-    h, w = max(x.h for x in xs), max(x.w for x in xs)
-    ok = len({x.c for x in xs}) == 1 and all(x.h in (1, h) and x.w in (1, w) for x in xs)
-    require(ok, "mul needs equal channels and sizes equal or 1, got " + " * ".join(map(str, xs)))
+    h, w = largest(x.h for x in xs), largest(x.w for x in xs)
+    ok = _agree(xs, "c") and all(
+        every(((x.h == 1) | (x.h == h)) & ((x.w == 1) | (x.w == w))) for x in xs
+    )
+    if not ok:
+        raise ShapeError(
+            "mul needs equal channels and sizes equal or 1, got " + " * ".join(map(str, xs))
+        )
     return _elementwise(xs, Shape(xs[0].c, h, w))
 
 
@@ -405,8 +418,8 @@ def concat(xs: tuple[Shape, ...]) -> Result:
 
     FLOPs = 0; mem_access = inputs read + output written (a copy)
     """
-    ok = len({(x.h, x.w) for x in xs}) == 1
-    require(ok, "concat needs equal H and W, got " + ", ".join(map(str, xs)))
+    if not _agree(xs, "h", "w"):
+        raise ShapeError("concat needs equal H and W, got " + ", ".join(map(str, xs)))
     y = Shape(sum(x.c for x in xs), xs[0].h, xs[0].w)
     return Result(y, Cost(0, 0, 0, y.numel, 2 * y.numel))
 

@@ -1,9 +1,16 @@
-"""Tensor shapes and output-size arithmetic. Shapes are per sample, channels first."""
+"""Tensor shapes and output-size arithmetic. Shapes are per sample, channels first.
+
+Sizes are Python ints; a vectorised sweep (convcost/sweep.py) passes a network's input height
+and width as numpy int64 arrays instead, so the arithmetic here and the formulas' checks work
+element-wise on either (`every`, `gcd`, `largest`).
+"""
 
 from __future__ import annotations
 
+import math
 import re
-from typing import NamedTuple
+from collections.abc import Iterable
+from typing import Any, NamedTuple
 
 from convcost.errors import ShapeError
 
@@ -37,15 +44,45 @@ def out_size(
     `ceil`; in ceil mode the last window must start inside the input or left padding
     (torch drops it otherwise).
     """
-    span = size + 2 * pad - dilation * (k - 1) - 1
-    if span < 0:
+    span = size + (2 * pad - dilation * (k - 1) - 1)  # one operation on an array of sizes
+    if not every(span >= 0):
         raise ShapeError(
             f"kernel {k} (dilation {dilation}) does not fit input size {size} with padding {pad}"
         )
     n = -(-span // stride) + 1 if ceil else span // stride + 1
-    if ceil and (n - 1) * stride >= size + pad:
-        n -= 1
+    if ceil:
+        n -= (n - 1) * stride >= size + pad  # a window starting in the right padding: dropped
     return n
+
+
+def every(ok: Any) -> bool:
+    """A check's outcome: `ok` itself, or for an array of outcomes (one per point of a
+    vectorised sweep) whether all hold."""
+    if type(ok) is bool:
+        return ok
+    whole = getattr(ok, "all", None)  # numpy arrays and numpy bools
+    return bool(whole() if whole else ok)
+
+
+def gcd(a: int, b: int) -> int:
+    """math.gcd, element-wise (numpy.gcd) for arrays of sizes."""
+    if type(a) is int and type(b) is int:
+        return math.gcd(a, b)
+    import numpy as np
+
+    return np.gcd(a, b)  # type: ignore[no-any-return]
+
+
+def largest(sizes: Iterable[int]) -> int:
+    """max, element-wise (numpy.maximum) for arrays of sizes."""
+    items = list(sizes)
+    if all(type(v) is int for v in items):
+        return max(items)
+    from functools import reduce
+
+    import numpy as np
+
+    return reduce(np.maximum, items)
 
 
 _HWC = re.compile(r"^\s*(\d+)\s*[xX*,]\s*(\d+)\s*[xX*,]\s*(\d+)\s*$")
