@@ -11,6 +11,7 @@ import ast
 import math
 import operator
 from collections.abc import Callable, Mapping
+from functools import lru_cache
 from typing import Any
 
 from convcost.errors import SpecError, did_you_mean
@@ -79,7 +80,7 @@ def evaluate(text: str, scope: Mapping[str, Any]) -> Any:
     if len(text) > MAX_LENGTH:
         raise ExprError(f"expression longer than {MAX_LENGTH} characters")
     try:
-        tree = ast.parse(text.strip(), mode="eval")
+        tree = _parse(text.strip())
     except SyntaxError as e:
         raise ExprError(f"cannot parse expression {text!r}: {e.msg}") from None
     except (RecursionError, MemoryError):
@@ -93,6 +94,13 @@ def evaluate(text: str, scope: Mapping[str, Any]) -> Any:
         raise ExprError(f"expression {text!r} is nested too deeply") from None
     except (ArithmeticError, TypeError, ValueError) as e:
         raise ExprError(f"in expression {text!r}: {e}") from None
+
+
+@lru_cache(maxsize=4096)
+def _parse(text: str) -> ast.Expression:
+    """Parsed once per text: a network evaluates the same few expressions many times (every
+    unit of a repeat, every point of a sweep). Trees are only read."""
+    return ast.parse(text, mode="eval")
 
 
 class _Evaluator:
