@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -115,12 +115,16 @@ def parse_sets(
     return out
 
 
-def emit(fmt: str, grid: Callable[[], Grid | list[Grid]], text: Callable[[str], str]) -> None:
+def emit(
+    fmt: str, grid: Callable[[], Grid | list[Grid]], text: Callable[[str], str | Iterable[str]]
+) -> None:
     """Print tables (rich) or Markdown from `grid()` (one Grid or several), or json/csv from
-    `text(fmt)`; to the --output file instead when one was given."""
+    `text(fmt)` (a text, or its pieces in order); to the --output file instead when one was
+    given."""
     output = click.get_current_context().meta.get("output")
     made = grid() if fmt in ("table", "markdown", "latex") else []
     grids = made if isinstance(made, list) else [made]
+    result: str | Iterable[str]
     if fmt == "table":
         from convcost.render import print_table
 
@@ -142,12 +146,13 @@ def emit(fmt: str, grid: Callable[[], Grid | list[Grid]], text: Callable[[str], 
     else:
         result = text(fmt)
     if output is None:
-        click.echo(result, nl=False)
+        for piece in [result] if isinstance(result, str) else result:
+            click.echo(piece, nl=False)
     else:
         write_atomic(output, result)
 
 
-def write_atomic(path: str, text: str) -> None:
+def write_atomic(path: str, text: str | Iterable[str]) -> None:
     """Write `text` to a temporary file beside `path`, then rename it over `path`: the file is
     either the whole new output or untouched."""
     import os
@@ -160,7 +165,7 @@ def write_atomic(path: str, text: str) -> None:
         raise ConvcostError(f"cannot write {path}: {e.strerror}") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
+            f.writelines([text] if isinstance(text, str) else text)
         os.replace(tmp, path)
     except OSError as e:
         os.unlink(tmp)

@@ -1,34 +1,167 @@
-"""Design sweeps: the cross product of parameter values, one costed network per point.
+"""Design sweeps: the cross product of parameter values, one row of totals per point.
 
-`--set width=1,0.75,0.5 --set resolution=224..226` gives 3 x 3 points. A point the network
-cannot take (ShuffleNet v1 with 5 groups) is kept as a row with its error instead of stopping
-the sweep. Points are evaluated one by one (about a millisecond each for a small network).
+`--set width=1,0.75,0.5 --set resolution=224..226` gives 3 x 3 points, in order (the last name
+varies fastest). A point the network cannot take (ShuffleNet v1 with 5 groups, an input too
+small for its strides) is kept as a row with its error instead of stopping the sweep.
+
+Vectorised. Costs are polynomials (with floors) in the input's height and width, so points that
+differ only in params reaching nothing but the input's height and width (`resolution`: the
+*spatial* params, found from the spec's expressions) are costed together: for each combination
+of the other (*structural*) values, the ordinary engine runs once with the input's height and
+width as numpy int64 arrays, and every layer formula computes arrays of counts. The formulas
+are the same code (convcost/layers.py); their checks and size arithmetic accept arrays. A batch
+that fails anywhere (one size too small for a kernel, an expression reading H) is split in
+halves until the points that fail are alone; those go through `analyze` one by one and keep
+their own located errors. Every result equals `analyze`'s for that point (tests/test_sweep.py).
+100,000 MobileNet v1 points take under a second (benchmarks/bench.py).
+
+Exact: int64 never wraps here. Before a batch, `analyze` computes with Python ints the totals
+and every layer's output size at the batch's largest height and width; if any is 2^60 or more,
+the batch goes point by point. That bounds every value in the batch below 2^62: sizes never
+shrink when the input grows (floor and ceil output sizes are nondecreasing, merges keep or take
+the larger size); every count is a sum of products of sizes and nonnegative constants, except
+adaptive pooling's bins s + n - gcd(s, n), which at a smaller input is less than twice its value
+at the larger one per axis (s + n - 1 < 2 max(S, n)), so every count is at most 4x its value at
+the largest input; and every intermediate product in a formula is at most a count or a size.
 """
 
 from __future__ import annotations
 
+import ast
+import copy
 import itertools
 import re
-from collections.abc import Mapping
-from typing import NamedTuple
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any, NamedTuple, overload
 
-from convcost.analysis import analyze, resolve_params
+import numpy as np
+import numpy.typing as npt
+
+from convcost import expr
+from convcost.analysis import analyze, input_shape, resolve_params
 from convcost.errors import ConvcostError
-from convcost.layers import Cost
-from convcost.spec import Spec
+from convcost.layers import COST_FIELDS, Cost
+from convcost.spec import Spec, Value
 
 MAX_POINTS = 100_000
 """The largest sweep accepted."""
+LIMIT = 2**60
+"""A batch whose totals or sizes at its largest input reach this goes point by point."""
 _RANGE = re.compile(r"^\s*(-?\d+)\s*\.\.\s*(-?\d+)\s*$")
+_INT64 = 2**63
+
+Ints = npt.NDArray[np.int64]
 
 
 class Point(NamedTuple):
-    """One combination of values: its totals (only: a sweep may have 100,000 points), or the
-    error that stopped it."""
+    """One combination of values: its totals, or the error that stopped it."""
 
     values: dict[str, str]
     totals: Cost | None
     error: str
+
+
+class Sweep(Sequence[Point]):
+    """A sweep's points, stored by column (100,000 Points would take about 50 MiB). Indexing
+    and iterating give Points; renderers read the columns (`value_rows`, `columns`, `failures`).
+    """
+
+    def __init__(self, names: Sequence[str], lists: Sequence[Sequence[str]]) -> None:
+        self.names = tuple(names)
+        self.lists = tuple(tuple(v) for v in lists)
+        self.size = 1
+        for v in self.lists:
+            self.size *= len(v)
+        self.table: Ints = np.zeros((self.size, len(COST_FIELDS)), dtype=np.int64)
+        self.exact: dict[int, Cost] = {}  # totals that do not fit in int64
+        self.errors: dict[int, str] = {}
+        self.kept: list[int] | None = None  # the points shown (after --pareto); None: all
+        self.batched = 0  # points costed in vectorised batches (the rest one by one)
+
+    def numbers(self) -> Sequence[int]:
+        """The numbers (cross-product positions) of the points shown, in order."""
+        return range(self.size) if self.kept is None else self.kept
+
+    def indices(self, i: int) -> tuple[int, ...]:
+        """Point `i`'s position in each name's list of values."""
+        out = []
+        for v in reversed(self.lists):
+            i, j = divmod(i, len(v))
+            out.append(j)
+        return tuple(reversed(out))
+
+    def values(self, i: int) -> dict[str, str]:
+        """Point `i`'s values by name."""
+        return {n: v[j] for n, v, j in zip(self.names, self.lists, self.indices(i), strict=True)}
+
+    def totals(self, i: int) -> Cost | None:
+        """Point `i`'s exact totals, or None if it failed."""
+        if i in self.errors:
+            return None
+        return self.exact.get(i) or Cost(*self.table[i].tolist())
+
+    def value_rows(
+        self, pieces: Sequence[Sequence[str]] | None = None
+    ) -> Iterator[tuple[str, ...]]:
+        """Per point shown, its values; or, from `pieces` (one list per name, parallel to its
+        values: a renderer's formatted text), the pieces in their place."""
+        lists = self.lists if pieces is None else pieces
+        if self.kept is None:
+            return itertools.product(*lists)
+        return (tuple(v[j] for v, j in zip(lists, self.indices(i), strict=True)) for i in self.kept)
+
+    def columns(self, start: int = 0, stop: int | None = None) -> list[list[int]]:
+        """Per cost field, the exact totals of the points shown at positions start to stop (0
+        where a point failed)."""
+        stop = len(self) if stop is None else stop
+        rows = self.table[start:stop] if self.kept is None else self.table[self.kept[start:stop]]
+        columns: list[list[int]] = rows.T.tolist()
+        if self.exact:
+            position = {i: k for k, i in enumerate(self.numbers()[start:stop])}
+            for i, cost in self.exact.items():
+                if i in position:
+                    for column, v in zip(columns, cost, strict=True):
+                        column[position[i]] = v
+        return columns
+
+    def failures(self, start: int = 0, stop: int | None = None) -> list[tuple[int, int, str]]:
+        """(position, point number, error) of the failed points shown at positions start to
+        stop, in order."""
+        stop = len(self) if stop is None else stop
+        if self.kept is None:
+            return [(i, i, self.errors[i]) for i in range(start, stop) if i in self.errors]
+        shown = enumerate(self.kept[start:stop], start)
+        return [(k, i, self.errors[i]) for k, i in shown if i in self.errors]
+
+    def subset(self, kept: list[int]) -> Sweep:
+        """The same sweep showing only points `kept`."""
+        out = copy.copy(self)
+        out.kept = kept
+        return out
+
+    def __len__(self) -> int:
+        return len(self.numbers())
+
+    @overload
+    def __getitem__(self, k: int) -> Point: ...
+
+    @overload
+    def __getitem__(self, k: slice) -> Sequence[Point]: ...
+
+    def __getitem__(self, k: int | slice) -> Point | Sequence[Point]:
+        if isinstance(k, slice):
+            return [self[j] for j in range(*k.indices(len(self)))]
+        i = self.numbers()[k]
+        return Point(self.values(i), self.totals(i), self.errors.get(i, ""))
+
+    def put(self, i: int, totals: Cost | None, error: str = "") -> None:
+        """Record point `i`'s totals, or its error."""
+        if totals is None:
+            self.errors[i] = error
+        elif max(totals) < _INT64:
+            self.table[i] = totals
+        else:
+            self.exact[i] = totals
 
 
 def values(name: str, text: str) -> list[str]:
@@ -45,8 +178,8 @@ def values(name: str, text: str) -> list[str]:
     return items
 
 
-def sweep(spec: Spec, sets: Mapping[str, str]) -> list[Point]:
-    """Analyze every combination of the values of `sets`, in order (the last name varies
+def sweep(spec: Spec, sets: Mapping[str, str]) -> Sweep:
+    """Cost every combination of the values of `sets`, in order (the last name varies
     fastest)."""
     names = list(sets)
     for name in names:
@@ -58,22 +191,175 @@ def sweep(spec: Spec, sets: Mapping[str, str]) -> list[Point]:
         total *= len(v)
     if total > MAX_POINTS:
         raise ConvcostError(f"the sweep has {total:,} points; the limit is {MAX_POINTS:,}")
-    points = []
-    for combo in itertools.product(*lists):
-        chosen = dict(zip(names, combo, strict=True))
+    out = Sweep(names, lists)
+    _Run(spec, out).all()
+    return out
+
+
+def pareto(points: Sweep, second: str = "params") -> Sweep:
+    """The points no other point beats on both MACs and `second` (params or mem_access)."""
+    column = COST_FIELDS.index(second)
+    keys: dict[tuple[int, int], list[int]] = {}
+    for i in points.numbers():
+        t = points.totals(i)
+        if t is not None:
+            keys.setdefault((t.macs, t[column]), []).append(i)
+    front, best = [], None
+    for m, s in sorted(keys):  # beaten exactly when an earlier key has as few `second`
+        if best is None or s < best:
+            front += keys[m, s]
+            best = s
+    return points.subset(sorted(front))
+
+
+class _Run:
+    """Fills a Sweep: batches over the spatial values, one by one where a batch cannot go."""
+
+    def __init__(self, spec: Spec, out: Sweep) -> None:
+        self.spec = spec
+        self.out = out
+
+    def one(self, i: int) -> None:
+        """Point `i` through the ordinary engine."""
         try:
-            points.append(Point(chosen, analyze(spec, chosen).totals, ""))
+            self.out.put(i, analyze(self.spec, self.out.values(i)).totals)
         except ConvcostError as e:
             where = f"{e.loc}: " if e.loc else ""
-            points.append(Point(chosen, None, where + e.message))
-    return points
+            self.out.put(i, None, where + e.message)
+
+    def all(self) -> None:
+        out = self.out
+        spatial = spatial_params(self.spec, dict(zip(out.names, out.lists, strict=True)))
+        if not spatial:
+            for i in range(out.size):
+                self.one(i)
+            return
+        stride = [1] * len(out.names)
+        for k in range(len(out.names) - 2, -1, -1):
+            stride[k] = stride[k + 1] * len(out.lists[k + 1])
+        sp = [k for k, n in enumerate(out.names) if n in spatial]
+        st = [k for k, n in enumerate(out.names) if n not in spatial]
+        offsets, hs, ws, bad = [], [], [], []
+        rep: dict[str, str] = {}
+        for combo in itertools.product(*(range(len(out.lists[k])) for k in sp)):
+            chosen = {out.names[k]: out.lists[k][j] for k, j in zip(sp, combo, strict=True)}
+            offset = sum(j * stride[k] for k, j in zip(sp, combo, strict=True))
+            try:
+                shape = input_shape(self.spec, chosen)
+            except ConvcostError:
+                bad.append(offset)  # these points fail one by one, with their own errors
+                continue
+            rep = rep or chosen
+            offsets.append(offset)
+            hs.append(shape.h)
+            ws.append(shape.w)
+        at, h, w = (np.array(v, dtype=np.int64) for v in (offsets, hs, ws))
+        for combo in itertools.product(*(range(len(out.lists[k])) for k in st)):
+            fixed = {out.names[k]: out.lists[k][j] for k, j in zip(st, combo, strict=True)}
+            base = sum(j * stride[k] for k, j in zip(st, combo, strict=True))
+            if len(at):
+                self.batch({**fixed, **rep}, base + at, h, w)
+            for offset in bad:
+                self.one(base + offset)
+
+    def batch(
+        self, overrides: dict[str, str], at: Ints, h: Ints, w: Ints, checked: bool = False
+    ) -> None:
+        """Points `at` (input sizes h, w) as one vectorised run; halves of them on failure.
+        `checked`: a bound covering these sizes was computed (see the module's docstring)."""
+        if len(at) <= 2:  # a batch costs about two runs
+            for i in at.tolist():
+                self.one(i)
+            return
+        try:
+            if not checked:
+                _bound(self.spec, overrides, h, w)
+                checked = True
+            totals = analyze(self.spec, overrides, (h, w)).totals
+        except Exception:  # any failure, also numpy's (arrays reaching an expression): split
+            half = len(at) // 2
+            for part in (slice(0, half), slice(half, None)):
+                self.batch(overrides, at[part], h[part], w[part], checked)
+            return
+        for f, column in enumerate(totals):
+            self.out.table[at, f] = column
+        self.out.batched += len(at)
 
 
-def pareto(points: list[Point], second: str = "params") -> list[Point]:
-    """The points no other point beats on both MACs and `second` (params or mem_access)."""
-    keyed = [(p, (p.totals.macs, getattr(p.totals, second))) for p in points if p.totals]
-    return [
-        p
-        for p, (m, s) in keyed
-        if not any(k != (m, s) and k[0] <= m and k[1] <= s for _, k in keyed)
-    ]
+def _bound(spec: Spec, overrides: Mapping[str, str], h: Ints, w: Ints) -> None:
+    """Raise OverflowError unless every total and every layer's output size at the largest
+    height and width in h, w is below LIMIT (the module's docstring says why that suffices)."""
+    report = analyze(spec, overrides, (int(h.max()), int(w.max())))
+    sizes = (layer.out.numel for layer in report.layers)
+    if max(*report.totals, report.input.numel, *sizes) >= LIMIT:
+        raise OverflowError("int64 could overflow: cost these points one by one")
+
+
+def spatial_params(spec: Spec, sets: Mapping[str, Sequence[str]]) -> set[str]:
+    """The swept params that reach nothing but the input's height and width, through the
+    spec's expressions and the params defined from them (and the input's height and width
+    depend on no other swept param): these can be costed together as arrays. Read from the
+    expressions' names, conservatively: one that cannot be parsed reaches everything."""
+    refs: dict[str, set[str] | None] = {}
+    for key, value in spec.params.items():
+        texts = sets[key] if key in sets else [value.raw] if isinstance(value.raw, str) else []
+        refs[key] = _union(_names(t) for t in texts)
+    used = _union(_names(t) for t in _texts((spec.input["c"], spec.layers, spec.blocks)))
+    used = _union([used, *(_names(t) for t in _texts(spec.defaults))])
+    size = _union(_names(t) for t in _texts((spec.input["h"], spec.input["w"])))
+    if used is None or size is None:
+        return set()
+
+    def reached(start: Iterable[str]) -> set[str]:
+        """`start` and every param defined from them."""
+        found = set(start)
+        grown = True
+        while grown:
+            grown = False
+            for key, r in refs.items():
+                if key not in found and (r is None or r & found):
+                    found.add(key)
+                    grown = True
+        return found
+
+    spatial = {n for n in sets if not reached([n]) & used}
+    if reached(set(sets) - spatial) & size:
+        return set()
+    return spatial
+
+
+def _names(text: str) -> set[str] | None:
+    """The names an expression reads; None if it cannot be parsed."""
+    if len(text) > expr.MAX_LENGTH:
+        return None
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    return {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+
+
+def _union(sets: Iterable[set[str] | None]) -> set[str] | None:
+    out: set[str] = set()
+    for s in sets:
+        if s is None:
+            return None
+        out |= s
+    return out
+
+
+def _texts(node: Any) -> Iterator[str]:
+    """Every expression text in a part of a spec (items, blocks, defaults: any nesting of
+    tuples, lists and dicts holding Values)."""
+    if isinstance(node, Value):
+        if isinstance(node.raw, str):
+            yield node.raw
+        elif isinstance(node.raw, list):
+            for v in node.raw:
+                yield from _texts(v)
+    elif isinstance(node, tuple | list):
+        for v in node:
+            yield from _texts(v)
+    elif isinstance(node, dict):
+        for v in node.values():
+            yield from _texts(v)

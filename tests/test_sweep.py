@@ -4,11 +4,23 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
+from collections.abc import Sequence
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from convcost.sweep import values
+from convcost import render
+from convcost import sweep as sweep_module
+from convcost.analysis import analyze, cost_dict
+from convcost.errors import ConvcostError
+from convcost.layers import Cost, _bins
+from convcost.shapes import out_size
+from convcost.spec import Spec
+from convcost.sweep import Point, Sweep, pareto, spatial_params, sweep, values
+from convcost.zoo import builtin, load
 
 
 def rows(run, *args: str) -> list[dict[str, str]]:
@@ -85,3 +97,222 @@ def test_cross_product_and_pareto(run):
 def test_bad_sweeps(run, args, message):
     result = run("sweep", "mobilenet_v1", *args)
     assert result.exit_code == 2 and message in result.stderr
+
+
+# -- the vectorised sweep equals the per-point path, exactly ----------------------------------
+
+
+def per_point(spec: Spec, chosen: dict[str, str]) -> tuple[Cost | None, str]:
+    """What `analyze` says about one point: its totals, or its located error."""
+    try:
+        return analyze(spec, chosen).totals, ""
+    except ConvcostError as e:
+        return None, (f"{e.loc}: " if e.loc else "") + e.message
+
+
+def assert_exact(spec: Spec, sets: dict[str, str]) -> Sweep:
+    result = sweep(spec, sets)
+    combos = itertools.product(*(values(n, v) for n, v in sets.items()))
+    assert [p.values for p in result] == [dict(zip(sets, c, strict=True)) for c in combos]
+    for p in result:
+        assert (p.totals, p.error) == per_point(spec, p.values), p.values
+    return result
+
+
+@pytest.mark.parametrize(
+    ("name", "sets"),
+    [
+        # spatial name first: the last name (width) varies fastest
+        ("mobilenet_v1", {"resolution": "1..40", "width": "1,0.75,0.5,0.25"}),
+        ("shufflenet_v1", {"groups": "1..8", "resolution": "8..40"}),  # 5-7: no such groups
+        ("shufflenet_v2", {"width": "0.5,1,1.5", "resolution": "1..30"}),
+        ("vgg16", {"resolution": "1..64"}),  # adaptive pooling; below 32 a pool does not fit
+        ("squeezenet1_0", {"resolution": "1..64"}),  # ceil-mode pools
+        ("googlenet", {"resolution": "1..48"}),
+        ("mobilenet_v3_small", {"resolution": "1..40"}),  # squeeze-and-excite: mul broadcasts
+        ("resnet50", {"stride_in_3x3": "true,false", "resolution": "16..40"}),
+    ],
+)
+def test_vectorised_equals_per_point(name, sets):
+    result = assert_exact(builtin(name), sets)
+    assert result.batched > (len(result) - len(result.errors)) // 2  # it did run vectorised
+
+
+@settings(deadline=None, max_examples=settings.default.max_examples // 4)  # 10 ms each
+@given(
+    name=st.sampled_from(["mobilenet_v1", "vgg16", "squeezenet1_1", "shufflenet_v2"]),
+    sizes=st.lists(st.integers(1, 400), min_size=1, max_size=8),
+)
+def test_vectorised_equals_per_point_on_random_resolutions(name, sizes):
+    assert_exact(builtin(name), {"resolution": ",".join(map(str, sizes))})
+
+
+HUGE = """
+name: huge
+params: {r: 8, c: 1024}
+input: {c: 3, h: r, w: r}
+layers:
+  - conv: {out: c, k: 1}
+  - conv: {out: c, k: 1}
+"""
+
+
+def test_overflow_goes_point_by_point(spec_file):
+    # at r = 2^24 and c = 2^20 MACs are about 2^88: int64 would wrap; those points are costed
+    # one by one with Python ints, and the rest of their batch still runs vectorised
+    spec = load(spec_file(HUGE))
+    r = [*range(1, 41), 2**24, *range(41, 61)]
+    result = assert_exact(spec, {"c": "1048576", "r": ",".join(map(str, r))})
+    huge = result[40].totals
+    assert huge is not None and huge.macs > 2**63 and 40 in result.exact
+    assert result.batched >= 50
+
+
+def test_bound_forces_the_per_point_path(monkeypatch):
+    monkeypatch.setattr(sweep_module, "LIMIT", 1000)
+    result = assert_exact(builtin("mobilenet_v1"), {"resolution": "30..50"})
+    assert result.batched == 0
+
+
+def test_arrays_reaching_an_expression_go_point_by_point(spec_file):
+    # `H` is an array in a vectorised run: the expression refuses it and the points go one by one
+    spec = load(
+        spec_file(
+            "name: n\nparams: {r: 8}\ninput: {c: 3, h: r, w: r}\n"
+            'layers:\n  - conv: {out: 4, k: "min(3, H)"}\n  - gap\n'
+        )
+    )
+    assert spatial_params(spec, {"r": ["1", "2"]}) == {"r"}
+    assert assert_exact(spec, {"r": "1..9"}).batched == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "swept", "spatial"),
+    [
+        # a param defined from resolution, feeding only the input size: still spatial
+        (
+            "params: {res: 32, half: res // 2, w: 1}\ninput: {c: 3, h: half, w: half}\n"
+            "layers: [{conv: {out: 'int(8 * w)'}}]",
+            ["res", "w"],
+            {"res"},
+        ),
+        # resolution also read by a layer: structural
+        (
+            "params: {res: 32, w: 1}\ninput: {c: 3, h: res, w: res}\n"
+            "layers: [{conv: {out: 8, k: 'res // 16'}}]",
+            ["res", "w"],
+            set(),
+        ),
+        # the input size depends on a structural param: nothing is batched
+        (
+            "params: {res: 32, w: 1}\ninput: {c: 3, h: 'res * w', w: res}\n"
+            "layers: [{conv: {out: 'int(8 * w)'}}]",
+            ["res", "w"],
+            set(),
+        ),
+        # an expression that cannot be parsed might read anything
+        (
+            "params: {res: 32, w: 1}\ninput: {c: 3, h: res, w: res}\n"
+            "layers: [{conv: {out: 'int(8 * w'}}]",
+            ["res"],
+            set(),
+        ),
+    ],
+)
+def test_spatial_params(spec_file, text, swept, spatial):
+    spec = load(spec_file("name: n\n" + text + "\n"))
+    assert spatial_params(spec, {n: ["1"] for n in swept}) == spatial
+
+
+def test_mobilenet_resolution_is_spatial():
+    spec = builtin("mobilenet_v1")
+    assert spatial_params(spec, {"width": ["1"], "resolution": ["224"]}) == {"resolution"}
+
+
+# -- output: the column-wise renderers write what per-point rendering would --------------------
+
+
+def reference_json(points: Sequence[Point], network: str) -> str:
+    return render.to_json(
+        {
+            "network": network,
+            "points": [
+                {
+                    "values": p.values,
+                    **({"totals": cost_dict(p.totals)} if p.totals else {"error": p.error}),
+                }
+                for p in points
+            ],
+        }
+    )
+
+
+def reference_csv(points: Sweep) -> str:
+    rows = [
+        [*p.values.values(), *(cost_dict(p.totals).values() if p.totals else [""] * 5), p.error]
+        for p in points
+    ]
+    return render._csv([*points.names, *render.COST_COLUMNS, "error"], rows)
+
+
+@pytest.mark.parametrize("piece", [3, 10_000])
+def test_renderers_match_point_by_point_rendering(monkeypatch, spec_file, piece):
+    monkeypatch.setattr(render, "SWEEP_PIECE", piece)
+    sweeps = [
+        sweep(builtin("shufflenet_v1"), {"groups": "2..6", "resolution": "224,96"}),  # errors
+        sweep(load(spec_file(HUGE)), {"c": "4,1048576", "r": "3,16777216"}),  # > int64
+        sweep(builtin("vgg16"), {"resolution": "8..12"}),  # every point failed
+    ]
+    sweeps += [pareto(s) for s in sweeps]
+    for s in sweeps:
+        assert "".join(render.sweep_json(s, "net")) == reference_json(s, "net")
+        assert "".join(render.sweep_csv(s)) == reference_csv(s)
+
+
+def test_pareto_is_the_brute_force_front():
+    s = sweep(
+        builtin("shufflenet_v1"), {"groups": "1..8", "width": "0.5,1", "resolution": "96..99"}
+    )
+    ok = [p for p in s if p.totals]
+    front = [
+        p
+        for p in ok
+        if not any(
+            (q.totals.macs, q.totals.params) != (p.totals.macs, p.totals.params)
+            and q.totals.macs <= p.totals.macs
+            and q.totals.params <= p.totals.params
+            for q in ok
+        )
+    ]
+    assert list(pareto(s)) == front
+
+
+def test_output_file(run, tmp_path):
+    out = tmp_path / "sweep.json"
+    result = run(
+        "sweep", "mobilenet_v1", "--set", "resolution=1..300", "-f", "json", "-o", str(out)
+    )
+    assert result.exit_code == 0 and result.stdout == ""
+    points = json.loads(out.read_text())["points"]
+    assert [p["values"]["resolution"] for p in points] == [str(r) for r in range(1, 301)]
+
+
+# -- the premises of the overflow bound (sweep.py's docstring) ------------------------------------
+
+
+def test_output_sizes_never_shrink_as_the_input_grows():
+    for k, s, p, d, ceil in itertools.product(range(1, 6), range(1, 5), range(4), (1, 2), (0, 1)):
+        sizes = []
+        for size in range(1, 50):
+            try:
+                sizes.append(out_size(size, k, s, p, d, bool(ceil)))
+            except ConvcostError:
+                assert not sizes  # once a kernel fits, it fits every larger input
+        assert sizes == sorted(sizes)
+
+
+def test_adaptive_bins_at_most_double_at_a_smaller_input():
+    for n in range(1, 30):
+        for big in range(1, 80):
+            for small in range(1, big + 1):
+                assert _bins(small, n) < 2 * _bins(big, n)
