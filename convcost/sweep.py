@@ -17,12 +17,14 @@ their own located errors. Every result equals `analyze`'s for that point (tests/
 
 Exact: int64 never wraps here. Before a batch, `analyze` computes with Python ints the totals
 and every layer's output size at the batch's largest height and width; if any is 2^60 or more,
-the batch goes point by point. That bounds every value in the batch below 2^62: sizes never
-shrink when the input grows (floor and ceil output sizes are nondecreasing, merges keep or take
-the larger size); every count is a sum of products of sizes and nonnegative constants, except
-adaptive pooling's bins s + n - gcd(s, n), which at a smaller input is less than twice its value
-at the larger one per axis (s + n - 1 < 2 max(S, n)), so every count is at most 4x its value at
-the largest input; and every intermediate product in a formula is at most a count or a size.
+the batch is split in halves, down to points costed alone with Python ints. That keeps every
+value in a batch below 2^62, because: sizes never shrink when the input grows (floor and ceil
+output sizes are nondecreasing, merges keep or take the larger size); every count is built from
+sizes by sums, products and division by constants, all nondecreasing, except adaptive pooling's
+bins s + n - gcd(s, n), which at a smaller input is less than twice its value at the larger one,
+per axis (s + n - 1 < 2 max(S, n)), so every count is at most 4x its value at the largest input;
+and every intermediate value in a formula is at most a count or a size. tests/test_sweep.py
+checks the output-size and bins premises.
 """
 
 from __future__ import annotations

@@ -186,6 +186,18 @@ def test_arrays_reaching_an_expression_go_point_by_point(spec_file):
     assert assert_exact(spec, {"r": "1..9"}).batched == 0
 
 
+def test_channels_that_are_arrays(spec_file):
+    # after a flatten the channel count is an array too (c * h * w): a 1x1 conv and an fc on it
+    spec = load(
+        spec_file(
+            "name: n\nparams: {r: 8}\ninput: {c: 3, h: r, w: r}\nlayers:\n"
+            "  - conv: {out: 4, k: 3, stride: 2}\n  - flatten\n  - conv: {out: 5}\n"
+            "  - fc: {out: 10}\n"
+        )
+    )
+    assert assert_exact(spec, {"r": "1..30"}).batched > 20
+
+
 @pytest.mark.parametrize(
     ("text", "swept", "spatial"),
     [
