@@ -33,6 +33,7 @@ import ast
 import copy
 import itertools
 import re
+from array import array
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, NamedTuple, overload
 
@@ -47,9 +48,12 @@ from convcost.spec import Spec, Value
 
 MAX_POINTS = 100_000
 """The largest sweep accepted."""
+BATCH = 1024
+"""Points per vectorised run at most: a run keeps every layer's arrays (about 6 KiB a point)."""
 LIMIT = 2**60
 """A batch whose totals or sizes at its largest input reach this goes point by point."""
 _RANGE = re.compile(r"^\s*(-?\d+)\s*\.\.\s*(-?\d+)\s*$")
+_NUMBER = re.compile(r"^\s*-?\d+(\.\d*)?\s*$")  # reads no names (the usual swept value)
 _INT64 = 2**63
 
 Ints = npt.NDArray[np.int64]
@@ -220,6 +224,9 @@ class _Run:
     def __init__(self, spec: Spec, out: Sweep) -> None:
         self.spec = spec
         self.out = out
+        self.stride = [1] * len(out.names)  # point number = sum of value index * stride
+        for k in range(len(out.names) - 2, -1, -1):
+            self.stride[k] = self.stride[k + 1] * len(out.lists[k + 1])
 
     def one(self, i: int) -> None:
         """Point `i` through the ordinary engine."""
@@ -236,33 +243,50 @@ class _Run:
             for i in range(out.size):
                 self.one(i)
             return
-        stride = [1] * len(out.names)
-        for k in range(len(out.names) - 2, -1, -1):
-            stride[k] = stride[k + 1] * len(out.lists[k + 1])
-        sp = [k for k, n in enumerate(out.names) if n in spatial]
-        st = [k for k, n in enumerate(out.names) if n not in spatial]
-        offsets, hs, ws, bad = [], [], [], []
+        rep, at, h, w, bad = self.sizes([k for k, n in enumerate(out.names) if n in spatial])
+        for base, fixed in self.combos([k for k, n in enumerate(out.names) if n not in spatial]):
+            overrides = {**fixed, **rep}
+            checked = False  # one bound at the largest size covers all batches of these points
+            if len(at) > BATCH:
+                try:
+                    _bound(self.spec, overrides, h, w)
+                    checked = True
+                except Exception:  # then each batch bounds itself
+                    pass
+            for part in range(0, len(at), BATCH):
+                cut = slice(part, part + BATCH)
+                self.batch(overrides, base + at[cut], h[cut], w[cut], checked)
+            for offset in bad:
+                self.one(base + offset)
+
+    def combos(self, names: list[int]) -> Iterator[tuple[int, dict[str, str]]]:
+        """(point number offset, values) of each combination of the values of `names`."""
+        out = self.out
+        for combo in itertools.product(*(range(len(out.lists[k])) for k in names)):
+            yield (
+                sum(j * self.stride[k] for k, j in zip(names, combo, strict=True)),
+                {out.names[k]: out.lists[k][j] for k, j in zip(names, combo, strict=True)},
+            )
+
+    def sizes(self, spatial: list[int]) -> tuple[dict[str, str], Ints, Ints, Ints, list[int]]:
+        """For the combinations of the spatial values: one that works, and the point number
+        offsets and input heights and widths of those that work (checked as analyze checks
+        them; they do not depend on the other params), and the offsets of those that fail."""
+        at, h, w = array("q"), array("q"), array("q")
+        bad: list[int] = []
         rep: dict[str, str] = {}
-        for combo in itertools.product(*(range(len(out.lists[k])) for k in sp)):
-            chosen = {out.names[k]: out.lists[k][j] for k, j in zip(sp, combo, strict=True)}
-            offset = sum(j * stride[k] for k, j in zip(sp, combo, strict=True))
+        for offset, chosen in self.combos(spatial):
             try:
                 shape = input_shape(self.spec, chosen)
             except ConvcostError:
                 bad.append(offset)  # these points fail one by one, with their own errors
                 continue
             rep = rep or chosen
-            offsets.append(offset)
-            hs.append(shape.h)
-            ws.append(shape.w)
-        at, h, w = (np.array(v, dtype=np.int64) for v in (offsets, hs, ws))
-        for combo in itertools.product(*(range(len(out.lists[k])) for k in st)):
-            fixed = {out.names[k]: out.lists[k][j] for k, j in zip(st, combo, strict=True)}
-            base = sum(j * stride[k] for k, j in zip(st, combo, strict=True))
-            if len(at):
-                self.batch({**fixed, **rep}, base + at, h, w)
-            for offset in bad:
-                self.one(base + offset)
+            at.append(offset)
+            h.append(shape.h)
+            w.append(shape.w)
+        ints = [np.array(v, dtype=np.int64) for v in (at, h, w)]
+        return rep, ints[0], ints[1], ints[2], bad
 
     def batch(
         self, overrides: dict[str, str], at: Ints, h: Ints, w: Ints, checked: bool = False
@@ -332,6 +356,8 @@ def spatial_params(spec: Spec, sets: Mapping[str, Sequence[str]]) -> set[str]:
 
 def _names(text: str) -> set[str] | None:
     """The names an expression reads; None if it cannot be parsed."""
+    if _NUMBER.match(text):
+        return set()
     if len(text) > expr.MAX_LENGTH:
         return None
     try:

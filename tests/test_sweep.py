@@ -174,6 +174,16 @@ def test_bound_forces_the_per_point_path(monkeypatch):
     assert result.batched == 0
 
 
+def test_batches_of_at_most_batch_points(monkeypatch, spec_file):
+    # several batches per combination share one bound, or bound themselves when it fails
+    monkeypatch.setattr(sweep_module, "BATCH", 4)
+    result = assert_exact(builtin("vgg16"), {"resolution": "28..60", "classes": "10,1000"})
+    assert len(result.errors) == 8 and result.batched >= 40
+    r = [*range(1, 20), 2**24, *range(20, 30)]
+    result = assert_exact(load(spec_file(HUGE)), {"c": "1048576", "r": ",".join(map(str, r))})
+    assert result.batched >= 20
+
+
 def test_arrays_reaching_an_expression_go_point_by_point(spec_file):
     # `H` is an array in a vectorised run: the expression refuses it and the points go one by one
     spec = load(
