@@ -51,7 +51,8 @@ MAX_POINTS = 100_000
 BATCH = 1024
 """Points per vectorised run at most: a run keeps every layer's arrays (about 6 KiB a point)."""
 LIMIT = 2**60
-"""A batch whose totals or sizes at its largest input reach this goes point by point."""
+"""A batch whose totals or sizes at its largest input reach this is split (down to points
+costed alone, with Python ints)."""
 _RANGE = re.compile(r"^\s*(-?\d+)\s*\.\.\s*(-?\d+)\s*$")
 _NUMBER = re.compile(r"^\s*-?\d+(\.\d*)?\s*$")  # reads no names (the usual swept value)
 _INT64 = 2**63
