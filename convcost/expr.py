@@ -96,7 +96,7 @@ def evaluate(text: str, scope: Mapping[str, Any]) -> Any:
         raise ExprError(f"in expression {text!r}: {e}") from None
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1024)
 def _parse(text: str) -> ast.Expression:
     """Parsed once per text: a network evaluates the same few expressions many times (every
     unit of a repeat, every point of a sweep). Trees are only read."""
