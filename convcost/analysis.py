@@ -23,6 +23,7 @@ from convcost.spec import (
     ParallelItem,
     RepeatItem,
     Spec,
+    Top1,
     UseItem,
     Value,
     WhenItem,
@@ -147,6 +148,19 @@ def resolve_params(spec: Spec, overrides: Mapping[str, str] | None = None) -> di
         else:
             scope[key] = value.raw
     return scope
+
+
+def published_top1(spec: Spec, params: Mapping[str, Any]) -> Top1 | None:
+    """The spec's published top-1 accuracy for a network built with `params`: the entry whose
+    `at` applied to the default params gives exactly these params; None if there is none."""
+    for entry in spec.top1:
+        try:
+            at = resolve_params(spec, {k: str(v.raw) for k, v in entry.at.items()})
+        except ConvcostError as e:
+            raise SpecError(f"top1 at: {e.message}", entry.loc) from None
+        if at == params:
+            return entry
+    return None
 
 
 def analyze(

@@ -16,10 +16,13 @@ if TYPE_CHECKING:
     from convcost.conventions import Counted
     from convcost.latency import Timing
     from convcost.render import Grid
+    from convcost.spec import Spec
 
 FORMATS = ("table", "json", "csv", "markdown", "latex")
 CONVENTIONS = ("paper", "ptflops", "fvcore", "thop", "torch")
 """The names of convcost.conventions.CONVENTIONS (kept here so --help need not import it)."""
+METRICS = ("macs", "params", "mem_access", "latency", "top1")
+"""The axes of `convcost plot` (convcost.plot.AXES)."""
 
 
 class Group(click.Group):
@@ -152,9 +155,9 @@ def emit(
         write_atomic(output, result)
 
 
-def write_atomic(path: str, text: str | Iterable[str]) -> None:
-    """Write `text` to a temporary file beside `path`, then rename it over `path`: the file is
-    either the whole new output or untouched."""
+def write_atomic(path: str, text: str | bytes | Iterable[str]) -> None:
+    """Write `text` (or bytes) to a temporary file beside `path`, then rename it over `path`:
+    the file is either the whole new output or untouched."""
     import os
     import tempfile
 
@@ -163,9 +166,16 @@ def write_atomic(path: str, text: str | Iterable[str]) -> None:
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=".convcost-", suffix=".tmp")
     except OSError as e:
         raise ConvcostError(f"cannot write {path}: {e.strerror}") from None
+    mask = os.umask(0)
+    os.umask(mask)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.writelines([text] if isinstance(text, str) else text)
+        os.chmod(tmp, 0o666 & ~mask)  # mkstemp makes it 0600; give what open() would
+        if isinstance(text, bytes):
+            with os.fdopen(fd, "wb") as b:
+                b.write(text)
+        else:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.writelines([text] if isinstance(text, str) else text)
         os.replace(tmp, path)
     except OSError as e:
         os.unlink(tmp)
@@ -281,17 +291,11 @@ def compare(
 
     if everything and specs:
         raise click.UsageError("give network names or --all, not both")
+    nets = _networks(specs)
     if not specs:
-        from convcost.zoo import builtin_names
-
-        zoo = {name: _analyze(name, {}) for name in builtin_names()}
-        specs = (
-            "vgg16",
-            *sorted((n for n in zoo if n != "vgg16"), key=lambda n: -zoo[n].totals.macs),
-        )
-        reports = [zoo[name] for name in specs]
-    else:
-        reports = [_analyze(*_split_at(s)) for s in specs]
+        nets.sort(key=lambda n: (n[0] != "vgg16", -n[2].totals.macs))
+    specs = tuple(label for label, _, _ in nets)
+    reports = [r for _, _, r in nets]
     from convcost.memory import memory
 
     mems = [memory(r, precision) for r in reports]
@@ -582,6 +586,93 @@ def sweep(spec: str, sets: dict[str, str], pareto: str | None, fmt: str) -> None
     )
 
 
+@cli.command()
+@click.argument("specs", nargs=-1)
+@click.option(
+    "--x", "x", type=click.Choice(METRICS), default="macs", show_default=True, help="x axis."
+)
+@click.option(
+    "--y", "y", type=click.Choice(METRICS), default="params", show_default=True, help="y axis."
+)
+@click.option("--labels/--no-labels", default=True, show_default=True, help="Name each point.")
+@precision_option
+@device_option
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    metavar="FILE",
+    help="The image to write: .png, .svg or .pdf (atomically).",
+)
+def plot(
+    specs: tuple[str, ...],
+    x: str,
+    y: str,
+    labels: bool,
+    precision: str,
+    device: str | None,
+    output: str,
+) -> None:
+    """Scatter networks on two metrics, with their Pareto front (default: the whole zoo).
+
+    Costs are on log axes; top1 is each paper's ImageNet top-1 accuracy, from the spec's
+    `top1:` (sources: `convcost list -f json`); latency needs --device. Give params per
+    network with NAME@KEY=VALUE,KEY=VALUE. Needs matplotlib: pip install 'convcost[plot]'.
+
+    \b
+    convcost plot -o zoo.png
+    convcost plot --x macs --y top1 -o accuracy.svg
+    convcost plot mobilenet_v1 mobilenet_v1@width=0.5 shufflenet_v2 --y mem_access -o m.png
+    convcost plot --x latency --y top1 --device mobile-cpu -o latency.png
+    """
+    from convcost import plot as plots
+    from convcost.render import CONVENTION
+
+    if x == y:
+        raise click.UsageError("--x and --y must be different metrics")
+    if "latency" in (x, y) and device is None:
+        raise click.UsageError("the latency axis needs --device NAME|FILE (`convcost devices`)")
+    fmt = plots.image_format(output)
+    captions = [CONVENTION]
+    points = []
+    for label, spec, report in _networks(specs):
+        metrics: dict[str, float] = {
+            "macs": report.totals.macs,
+            "params": report.totals.params,
+            "mem_access": report.totals.mem_access,
+        }
+        if "latency" in (x, y):
+            timed = _timing(report, device, precision)
+            assert timed is not None
+            metrics["latency"] = timed.total_ms
+            if timed.caption not in captions:
+                captions.append(timed.caption)
+        if "top1" in (x, y):
+            metrics["top1"] = _top1(label, spec, report)
+        points.append(plots.Point(label, metrics))
+    if "top1" in (x, y):
+        captions.append(
+            "top-1: as published for this model (a paper, else torchvision's weights; "
+            "each source: convcost list -f json)"
+        )
+    write_atomic(output, plots.render(points, x, y, fmt, captions, labels))
+
+
+def _top1(label: str, spec: Spec, report: Report) -> float:
+    """The published top-1 accuracy of `report`'s network at its params; an error if unknown."""
+    from convcost.analysis import published_top1
+    from convcost.errors import SpecError
+
+    found = published_top1(spec, report.params)
+    if found is None:
+        known = [t.where() for t in spec.top1]
+        raise SpecError(
+            f"no published top-1 accuracy for {label}",
+            hint="the spec has one at: " + "; ".join(known) if known else "the spec has no top1:",
+        )
+    return found.value
+
+
 @cli.command("list")
 @format_option
 def list_(fmt: str) -> None:
@@ -596,6 +687,19 @@ def list_(fmt: str) -> None:
         lambda: render.list_grid(entries),
         lambda f: render.list_json(entries) if f == "json" else render.list_csv(entries),
     )
+
+
+def _networks(specs: Sequence[str]) -> list[tuple[str, Spec, Report]]:
+    """(label, spec, report) for each NAME[@KEY=VALUE,...]; with none, the whole zoo."""
+    from convcost.analysis import analyze as run
+    from convcost.zoo import builtin_names, load
+
+    out = []
+    for label in specs or builtin_names():
+        name, sets = _split_at(label)
+        spec = load(name)
+        out.append((label, spec, run(spec, sets)))
+    return out
 
 
 def _split_at(arg: str) -> tuple[str, dict[str, str]]:

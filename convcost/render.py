@@ -10,7 +10,13 @@ import json
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
 
-from convcost.analysis import LayerCost, Report, SeparableComparison, cost_dict
+from convcost.analysis import (
+    LayerCost,
+    Report,
+    SeparableComparison,
+    cost_dict,
+    published_top1,
+)
 from convcost.layers import Cost
 
 if TYPE_CHECKING:
@@ -774,7 +780,7 @@ def paper_text(paper: Mapping[str, str]) -> str:
 
 def list_grid(entries: Sequence[tuple[Spec, Report]]) -> Grid:
     """Rows of `convcost list`: each built-in network, its defaults, totals and paper figure."""
-    header = ["name", "aliases", "title", "source", "paper", "defaults", "MACs", "params"]
+    header = ["name", "aliases", "title", "source", "paper", "defaults", "MACs", "params", "top-1"]
     rows = [
         [
             s.name,
@@ -785,6 +791,7 @@ def list_grid(entries: Sequence[tuple[Spec, Report]]) -> Grid:
             params_text(r.params),
             si(r.totals.macs),
             si(r.totals.params),
+            f"{t.value}%" if (t := published_top1(s, r.params)) else "-",
         ]
         for s, r in entries
     ]
@@ -804,6 +811,14 @@ def list_json(entries: Sequence[tuple[Spec, Report]]) -> str:
                 "reference": s.reference,
                 "doc": s.doc.strip(),
                 "paper": s.paper,
+                "top1": [
+                    {
+                        "value": t.value,
+                        "source": t.source,
+                        "at": {k: v.raw for k, v in t.at.items()},
+                    }
+                    for t in s.top1
+                ],
                 "params": {k: v for k, v in r.params.items() if isinstance(v, int | float | str)},
                 "input": r.input.hwc(),
                 "totals": cost_dict(r.totals),
@@ -816,10 +831,19 @@ def list_json(entries: Sequence[tuple[Spec, Report]]) -> str:
 def list_csv(entries: Sequence[tuple[Spec, Report]]) -> str:
     """`convcost list --format csv`."""
     rows = [
-        [s.name, " ".join(s.aliases), s.title, s.source, s.reference, *cost_dict(r.totals).values()]
+        [
+            s.name,
+            " ".join(s.aliases),
+            s.title,
+            s.source,
+            s.reference,
+            *cost_dict(r.totals).values(),
+            t.value if (t := published_top1(s, r.params)) else "",
+        ]
         for s, r in entries
     ]
-    return _csv(["name", "aliases", "title", "source", "reference", *COST_COLUMNS], rows)
+    header = ["name", "aliases", "title", "source", "reference", *COST_COLUMNS, "top1"]
+    return _csv(header, rows)
 
 
 def explain_grids(report: Report, calls: Sequence[Call]) -> list[Grid]:

@@ -33,6 +33,7 @@ TOP_KEYS = (
     "doc",
     "aliases",
     "paper",
+    "top1",
     "params",
     "input",
     "defaults",
@@ -119,6 +120,20 @@ class Block(NamedTuple):
     loc: Loc
 
 
+class Top1(NamedTuple):
+    """A published ImageNet top-1 accuracy, in percent, of the network at its default params
+    changed by `at` (e.g. {width: 0.75}); `source` says where it is printed and how measured."""
+
+    value: float
+    source: str
+    at: dict[str, Value]
+    loc: Loc
+
+    def where(self) -> str:
+        """'width=0.75', or 'defaults' for the entry at the default params."""
+        return ", ".join(f"{k}={v.raw}" for k, v in self.at.items()) or "defaults"
+
+
 class Spec(NamedTuple):
     """A parsed, statically validated network spec."""
 
@@ -136,6 +151,7 @@ class Spec(NamedTuple):
     doc: str
     aliases: tuple[str, ...]
     paper: dict[str, str]
+    top1: tuple[Top1, ...]
 
 
 def load_spec(text: str, file: str) -> Spec:
@@ -323,6 +339,7 @@ class Parser:
             fields = self.mapping(top["paper"][1], "paper")
             self.check_keys(fields, ("macs", "params", "where"), "paper")
             paper = {k: str(self.value(v).raw) for k, (_, v) in fields.items()}
+        top1 = self.top1(top["top1"][1], params) if "top1" in top else ()
         layers = self.items(top["layers"][1], "layers")
         return Spec(
             name=text["name"],
@@ -339,7 +356,39 @@ class Parser:
             doc=text["doc"],
             aliases=aliases,
             paper=paper,
+            top1=top1,
         )
+
+    def top1(self, node: yaml.Node, params: Mapping[str, Value]) -> tuple[Top1, ...]:
+        """`top1:` one {value, source, at} mapping, or a list of them with different `at`."""
+        many = isinstance(node, yaml.SequenceNode)
+        out: dict[str, Top1] = {}
+        for n in self.sequence(node, "top1") if many else [node]:
+            m = self.mapping(n, "a top1 entry" if many else "top1")
+            self.check_keys(m, ("value", "source", "at"), "top1")
+            self.require_keys(n, m, ("value", "source"), "top1")
+            value = self.value(m["value"][1])
+            if not isinstance(value.raw, int | float) or isinstance(value.raw, bool):
+                raise SpecError("top1 value must be a number (a percentage)", value.loc)
+            if not 0 < value.raw <= 100:
+                raise SpecError(f"top1 value {value.raw} is not in (0, 100] (percent)", value.loc)
+            at = {}
+            if "at" in m:
+                for key, (k, v) in self.mapping(m["at"][1], "top1 at").items():
+                    if key not in params:
+                        raise self.fail(
+                            k,
+                            f"unknown param '{key}' in top1 at{did_you_mean(key, params)}",
+                            hint="params: " + (", ".join(params) or "none"),
+                        )
+                    at[key] = self.value(v)
+            same = repr(sorted((k, v.raw) for k, v in at.items()))
+            if same in out:
+                line = out[same].loc.line
+                raise self.fail(n, f"a second top1 entry for the same params (first: line {line})")
+            source = self.string(m["source"][1], "top1 source")
+            out[same] = Top1(float(value.raw), source, at, self.loc(n))
+        return tuple(out.values())
 
     def mapping_keys(self, node: yaml.Node) -> dict[str, tuple[yaml.Node, yaml.Node]]:
         """Keys of an already visited mapping node (for key checks after reading values)."""

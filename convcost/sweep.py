@@ -44,6 +44,7 @@ from convcost import expr
 from convcost.analysis import analyze, input_shape, resolve_params
 from convcost.errors import ConvcostError
 from convcost.layers import COST_FIELDS, Cost
+from convcost.pareto import front
 from convcost.spec import Spec, Value
 
 MAX_POINTS = 100_000
@@ -206,17 +207,9 @@ def sweep(spec: Spec, sets: Mapping[str, str]) -> Sweep:
 def pareto(points: Sweep, second: str = "params") -> Sweep:
     """The points no other point beats on both MACs and `second` (params or mem_access)."""
     column = COST_FIELDS.index(second)
-    keys: dict[tuple[int, int], list[int]] = {}
-    for i in points.numbers():
-        t = points.totals(i)
-        if t is not None:
-            keys.setdefault((t.macs, t[column]), []).append(i)
-    front, best = [], None
-    for m, s in sorted(keys):  # beaten exactly when an earlier key has as few `second`
-        if best is None or s < best:
-            front += keys[m, s]
-            best = s
-    return points.subset(sorted(front))
+    costed = [(i, t) for i in points.numbers() if (t := points.totals(i)) is not None]
+    kept = front([(t.macs, t[column]) for _, t in costed])
+    return points.subset([costed[k][0] for k in kept])
 
 
 class _Run:

@@ -37,6 +37,21 @@ CASES = [
     ),
     ("The spec's shape", "Input", "spec", "name: t\ninput: {c: 3, h: 0, w: 32}\nlayers: [relu]\n"),
     ("The spec's shape", "Unsupported version", "spec", "convcost: 2\n" + H + "layers: [relu]\n"),
+    (
+        "The spec's shape",
+        "top1 that is not a percentage",
+        "spec",
+        H + "top1: {value: 706, source: Table 8}\nlayers: [relu]\n",
+    ),
+    (
+        "The spec's shape",
+        "top1 at an unknown param",
+        "spec",
+        "name: t\nparams: {width: 1}\ninput: {c: 3, h: 32, w: 32}\n"
+        "top1:\n  - {value: 70.6, source: Table 8}\n"
+        "  - {value: 68.4, source: Table 6, at: {widht: 0.75}}\n"
+        "layers: [relu]\n",
+    ),
     ("Layers", "Unknown layer kind", "spec", H + "layers:\n  - convv: {out: 8}\n"),
     ("Layers", "Unknown argument", "spec", H + "layers:\n  - conv: {out: 8, kernel: 3}\n"),
     (
@@ -225,6 +240,20 @@ CASES = [
         "convcost layer dwsep --in 64x64x4 --out 8 -g 2",
     ),
     ("Command line", "Unwritable --output", "cmd", "convcost list -o nowhere/list.txt"),
+    ("Command line", "plot: an unknown image format", "cmd", "convcost plot -o zoo.gif"),
+    (
+        "Command line",
+        "plot: the same metric twice",
+        "cmd",
+        "convcost plot --x macs --y macs -o a.png",
+    ),
+    ("Command line", "plot: latency without a device", "cmd", "convcost plot --x latency -o a.png"),
+    (
+        "Command line",
+        "plot: no published accuracy",
+        "cmd",
+        "convcost plot mobilenet_v1@width=0.3 --y top1 -o a.png",
+    ),
     ("Devices", "Unknown device", "cmd", "convcost analyze vgg16 --device gpus"),
     ("Devices", "Bad profile value", "cmddev", "convcost analyze vgg16 --device my-phone.yaml"),
     ("Devices", "Unknown precision", "cmd", "convcost analyze vgg16 --precision fp64"),

@@ -7,11 +7,14 @@ import doctest
 import json
 
 import convcost
+import convcost.pareto
 
 
 def test_doctests():
     result = doctest.testmod(convcost)
     assert result.attempted >= 5 and result.failed == 0
+    result = doctest.testmod(convcost.pareto)
+    assert result.attempted == 1 and result.failed == 0
 
 
 def test_analyze_with_params():

@@ -7,7 +7,7 @@ import textwrap
 
 import pytest
 
-from convcost.analysis import analyze
+from convcost.analysis import analyze, published_top1
 from convcost.spec import load_spec
 
 HEAD = """\
@@ -153,6 +153,36 @@ def test_params_tables_and_overrides():
     assert costs(text, width="3/4").layers[0].out.c == 6
 
 
+TOP1 = (
+    "name: t\nparams: {width: 1.0, res: 32}\ninput: {c: 3, h: res, w: res}\n"
+    "top1:\n"
+    "  - {value: 70.6, source: Table 8}\n"
+    "  - {value: 68.4, source: Table 6, at: {width: 0.75}}\n"
+    "  - {value: 64, source: Table 7, at: {width: 0.75, res: 16}}\n"
+    'layers:\n  - conv: {out: "int(8 * width)"}\n'
+)
+
+
+def test_top1_is_found_for_exactly_the_params_it_was_published_at():
+    spec = load_spec(TOP1, "t.yaml")
+    assert [(t.value, t.source, t.where()) for t in spec.top1] == [
+        (70.6, "Table 8", "defaults"),
+        (68.4, "Table 6", "width=0.75"),
+        (64.0, "Table 7", "width=0.75, res=16"),
+    ]
+
+    def found(**sets: str) -> float | None:
+        t = published_top1(spec, analyze(spec, sets).params)
+        return None if t is None else t.value
+
+    assert found() == found(width="1") == 70.6
+    assert found(width="3/4") == 68.4  # the same params, written differently
+    assert found(width="0.75", res="16") == 64.0
+    assert found(width="0.5") is None and found(res="16") is None  # not published
+    one = load_spec(HEAD + "top1: {value: 70.6, source: Table 8}\nlayers: [relu]\n", "t.yaml")
+    assert [t.value for t in one.top1] == [70.6]  # one mapping, not a list
+
+
 # -- bad input: each names file, line and layer, exits 2 ----------------------------------------
 
 
@@ -246,6 +276,24 @@ def test_unknown_network_suggests(run):
         ),
         ("name: t\ninput: {c: 3, h: 0, w: 32}\nlayers: [relu]\n", 2, "input must be at least"),
         ("name: t\nlayer: []\ninput: {c: 3, h: 3, w: 3}\n", 2, "unknown key 'layer'"),
+        (HEAD + "top1: {value: 0, source: s}\nlayers: [relu]\n", 3, "top1 value 0 is not in"),
+        (HEAD + "top1: {value: '70', source: s}\nlayers: [relu]\n", 3, "must be a number"),
+        (HEAD + "top1: {value: true, source: s}\nlayers: [relu]\n", 3, "must be a number"),
+        (HEAD + "top1: {value: 70}\nlayers: [relu]\n", 3, "top1 needs 'source'"),
+        (HEAD + "top1: {value: 70, source: 3}\nlayers: [relu]\n", 3, "source must be a text"),
+        (HEAD + "top1: {value: 70, source: s, crop: 1}\nlayers: [relu]\n", 3, "unknown key 'crop'"),
+        (HEAD + "top1: 70\nlayers: [relu]\n", 3, "top1 must be a mapping"),
+        (HEAD + "top1: [70]\nlayers: [relu]\n", 3, "a top1 entry must be a mapping"),
+        (
+            HEAD + "top1: {value: 70, source: s, at: {width: 1}}\nlayers: [relu]\n",
+            3,
+            "unknown param 'width' in top1 at",
+        ),
+        (
+            HEAD + "top1: [{value: 70, source: s}, {value: 71, source: t}]\nlayers: [relu]\n",
+            3,
+            "a second top1 entry for the same params (first: line 3)",
+        ),
     ],
 )
 def test_bad_spec(run, spec_file, text, line, message):

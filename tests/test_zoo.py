@@ -400,3 +400,27 @@ def test_alias_index_agrees_with_the_specs():
     parsed = {a: name for name in builtin_names() for a in builtin(name).aliases}
     assert aliases() == parsed
     assert parsed["shufflenet"] == "shufflenet_v1" and parsed["senet"] == "seresnet50"
+
+
+@pytest.mark.parametrize("name", builtin_names())
+def test_every_published_top1_is_reachable(name):
+    # each built-in has a top-1 accuracy at its defaults, and every entry is found again from
+    # its own `at` (the network builds with those params and no earlier entry shadows it)
+    from convcost.analysis import analyze, published_top1
+    from convcost.zoo import builtin
+
+    spec = builtin(name)
+    assert published_top1(spec, analyze(spec).params) is not None
+    for t in spec.top1:
+        sets = {k: str(v.raw) for k, v in t.at.items()}
+        assert published_top1(spec, analyze(spec, sets).params) is t
+        assert 0 < t.value <= 100 and len(t.source) > 10
+
+
+def test_list_shows_top1_with_its_source(run):
+    # MobileNet v1 Tables 6 and 8: 1.0 MobileNet-224 70.6%, 0.25 MobileNet-224 50.6%
+    data = {d["name"]: d for d in json.loads(run("list", "-f", "json").stdout)}
+    top1 = data["mobilenet_v1"]["top1"]
+    assert top1[0] == {"value": 70.6, "source": top1[0]["source"], "at": {}}
+    assert {"value": 50.6, "source": "Table 6 (0.25 MobileNet-224)", "at": {"width": 0.25}} in top1
+    assert "70.6%" in run("list").stdout
