@@ -32,6 +32,7 @@ SWEEP = (
     "sweep mobilenet_v1 --set width=0.25,0.26,...,1.24 --set resolution=32..1031 -f json "
     "(100,000 points)"
 )
+PLOT = "plot -o zoo.png (the whole zoo, 23 networks; imports matplotlib)"
 
 
 def convcost(*args: str) -> list[str]:
@@ -91,6 +92,7 @@ def main() -> None:
     widths = ",".join(f"{0.25 + i / 100:.2f}" for i in range(100))
     sets = ["--set", f"width={widths}", "--set", "resolution=32..1031"]
     commands[SWEEP] = convcost("sweep", "mobilenet_v1", *sets, "-f", "json")
+    commands[PLOT] = convcost("plot", "-o", str(tmp / "zoo.png"))
     commands["analyze big10000.yaml -f json (10,000 layers)"] = convcost(
         "analyze", str(big), "-f", "json"
     )
@@ -134,12 +136,15 @@ def main() -> None:
             target = verdict(ms[label] < 500, "< 500 ms")
         elif label == SWEEP:
             target = verdict(ms[label] < 1000, "< 1 s")
-        if not is_floor and mib[label] >= 60:
+        elif label == PLOT:  # matplotlib's import alone takes 0.3 s and 64 MiB
+            target = verdict(ms[label] < 2000 and mib[label] < 120, "< 2 s, < 120 MiB")
+        if not is_floor and label != PLOT and mib[label] >= 60:
             target += " " + verdict(False, "< 60 MiB")
         print(f"| `{label}` | {ms[label]:.0f} | {ratio} | {mib[label]:.1f} | {target} |")
-    worst = max(v for k, v in mib.items() if not k.startswith("python -c"))
+    worst = max(v for k, v in mib.items() if not k.startswith("python -c") and k != PLOT)
     print(
-        f"\nPeak memory of every convcost run < 60 MiB: {verdict(worst < 60, f'{worst:.1f} MiB')}"
+        f"\nPeak memory of every convcost run but plot < 60 MiB: "
+        f"{verdict(worst < 60, f'{worst:.1f} MiB')}"
     )
 
 

@@ -109,15 +109,18 @@ SPOTS = [(dx, dy) for d in (3, 9, 16, 26) for dx, dy in ((d, d), (d, -d), (-d, d
 
 
 def _label(ax: Axes, points: Sequence[Point], best: set[int], x: str, y: str) -> None:
-    """Name each point at the first of SPOTS where its label overlaps no other label or point
-    and stays inside the axes (else at the first spot); far labels get a leader line. Points
-    on the front are placed first, then the rest from the top down."""
+    """Name each point at the first of SPOTS where its label overlaps no other label, point or
+    the legend, and stays inside the axes (else at the first spot); far labels get a leader
+    line. Points on the front are placed first, then the rest from the top down."""
     from matplotlib.transforms import Bbox
 
     renderer = ax.figure.canvas.get_renderer()  # type: ignore[attr-defined]
     frame = ax.get_window_extent(renderer)
     xy = [ax.transData.transform((p.metrics[x], p.metrics[y])) for p in points]
     taken = [Bbox.from_bounds(px - 4, py - 4, 8, 8) for px, py in xy]
+    legend = ax.get_legend()
+    if legend is not None:
+        taken.append(legend.get_window_extent(renderer))
     for i in sorted(range(len(points)), key=lambda i: (i not in best, -xy[i][1])):
         p, on = points[i], i in best
         for dx, dy in SPOTS:
