@@ -26,6 +26,8 @@ AXES = {
     "top1": ("top-1", "ImageNet top-1 accuracy (%)"),
 }
 """The metrics a plot axis can show: their short names (the title) and axis labels."""
+COUNTS = {"macs", "params", "mem_access"}
+"""Axes of counts, labelled in SI units (200M); latency is in plain milliseconds."""
 HIGHER_IS_BETTER = {"top1"}
 LINEAR = {"top1"}
 """Axes drawn linear; the costs span decades and are drawn on log axes."""
@@ -170,7 +172,8 @@ def _front_line(ax: Axes, best: Sequence[Point], x: str, y: str) -> None:
 
 
 def _axis(ax: Axes, which: str, metric: str) -> None:
-    """Log scale with SI tick labels at 1, 2 and 5 per decade for a cost; linear for accuracy."""
+    """Log scale with ticks at 1, 2 and 5 per decade for a cost (SI labels for counts, plain
+    for milliseconds); linear for accuracy."""
     from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
     axis = ax.xaxis if which == "x" else ax.yaxis
@@ -179,5 +182,5 @@ def _axis(ax: Axes, which: str, metric: str) -> None:
         return
     (ax.set_xscale if which == "x" else ax.set_yscale)("log")
     axis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
-    axis.set_major_formatter(FuncFormatter(si_tick))
+    axis.set_major_formatter(FuncFormatter(si_tick if metric in COUNTS else "{0:g}".format))
     axis.set_minor_formatter(NullFormatter())

@@ -84,6 +84,7 @@ def test_latency_axis_on_a_device(run, tmp_path):
     assert result.exit_code == 0, result.stderr
     texts = svg_texts(out)
     assert "estimated latency (ms)" in texts
+    assert "100" in texts and "1000" in texts and "1K" not in texts  # plain milliseconds
     assert any("mobile-cpu" in t for t in texts)  # the device, in the caption
 
 
