@@ -401,16 +401,7 @@ def layer(
 @cli.command()
 @click.argument("spec")
 @sets_option
-@click.option(
-    "-f",
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json"]),
-    default="table",
-    show_default=True,
-    help="Output format.",
-)
-@output_option
+@format_option
 def advise(spec: str, sets: dict[str, str], fmt: str) -> None:
     """What ShuffleNet V2's four guidelines say about SPEC, and what fixing it would save.
 
@@ -431,7 +422,11 @@ def advise(spec: str, sets: dict[str, str], fmt: str) -> None:
     emit(
         fmt,
         lambda: render.advise_grid(report, findings, line),
-        lambda _: render.advise_json(report, findings, line),
+        lambda f: (
+            render.advise_json(report, findings, line)
+            if f == "json"
+            else render.advise_csv(findings)
+        ),
     )
 
 
@@ -491,16 +486,7 @@ def devices(fmt: str) -> None:
     metavar="NAME=AMOUNT",
     help="Fail unless a total equals this exactly, e.g. --expect macs=568740352 (repeatable).",
 )
-@click.option(
-    "-f",
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json"]),
-    default="table",
-    show_default=True,
-    help="Output format.",
-)
-@output_option
+@format_option
 def check(
     spec: str,
     sets: dict[str, str],
@@ -543,7 +529,7 @@ def check(
     emit(
         fmt,
         lambda: render.check_grid(report, checks),
-        lambda _: render.check_json(report, checks),
+        lambda f: render.check_json(report, checks) if f == "json" else render.check_csv(checks),
     )
     if not all(c.ok for c in checks):
         click.get_current_context().exit(ExitStatus.OVER_BUDGET)
@@ -615,7 +601,7 @@ def plot(
 ) -> None:
     """Scatter networks on two metrics, with their Pareto front (default: the whole zoo).
 
-    Costs are on log axes; top1 is each paper's ImageNet top-1 accuracy, from the spec's
+    Costs are on log axes; top1 is the published ImageNet top-1 accuracy, from the spec's
     `top1:` (sources: `convcost list -f json`); latency needs --device. Give params per
     network with NAME@KEY=VALUE,KEY=VALUE. Needs matplotlib: pip install 'convcost[plot]'.
 

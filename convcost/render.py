@@ -724,6 +724,9 @@ _LATEX = {
     "~": r"\textasciitilde{}",
     "^": r"\textasciicircum{}",
     "\\": r"\textbackslash{}",
+    "<": r"\textless{}",  # in LaTeX's default OT1 font encoding a bare < prints as ¡
+    ">": r"\textgreater{}",
+    "|": r"\textbar{}",
 }
 
 
@@ -963,6 +966,14 @@ def advise_json(report: Report, findings: Sequence[Finding], verdict: str) -> st
     )
 
 
+def advise_csv(findings: Sequence[Finding]) -> str:
+    """`convcost advise --format csv`: one row per finding; its layers joined by spaces."""
+    rows = [
+        [f.guideline, " ".join(f.where), f.detail, f.saving, f.mem_access_saving] for f in findings
+    ]
+    return _csv(["guideline", "where", "detail", "saving", "mem_access_saving"], rows)
+
+
 def devices_grid(devices: Sequence[Device]) -> Grid:
     """`convcost devices`: the shipped profiles and where their figures come from."""
     header = ["name", "title", "source", "peak GMAC/s fp32/fp16/int8", "GB/s", "launch us"]
@@ -1042,6 +1053,21 @@ def check_json(report: Report, checks: Sequence[Check]) -> str:
             ],
         }
     )
+
+
+def check_csv(checks: Sequence[Check]) -> str:
+    """`convcost check --format csv`: one row per bound or expectation, exact numbers."""
+    rows = [
+        [
+            c.quantity,
+            c.kind,
+            int(c.limit) if c.limit.denominator == 1 else str(c.limit),
+            c.actual,
+            c.ok,
+        ]
+        for c in checks
+    ]
+    return _csv(["quantity", "kind", "limit", "actual", "ok"], rows)
 
 
 def sweep_grid(points: Sequence[Point], title: str) -> Grid:

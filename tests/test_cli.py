@@ -296,3 +296,41 @@ def test_precision_scales_bytes(run, precision, size):
     data = json.loads(ok(run, "analyze", "vgg16", "--precision", precision, "-f", "json"))
     assert data["memory"]["weights_bytes"] == 138_357_544 * size
     assert data["memory"]["mem_access_bytes"] == data["totals"]["mem_access"] * size
+
+
+# One invocation per command that prints a report (plot writes an image: tests/test_plot.py).
+REPORTS = {
+    "analyze": ["analyze", "mobilenet_v1", "--by", "category"],
+    "compare": ["compare", "vgg16", "mobilenet_v1"],
+    "layer": ["layer", "dwsep", "--in", "64x64x3", "--out", "4"],
+    "list": ["list"],
+    "advise": ["advise", "shufflenet", "--set", "groups=8"],
+    "explain": ["explain", "mobilenet_v2"],
+    "devices": ["devices"],
+    "check": ["check", "mobilenet_v1", "--max-macs", "600M", "--expect", "params=4231976"],
+    "sweep": ["sweep", "mobilenet_v1", "--set", "width=1,0.5"],
+}
+
+
+def test_every_report_command_is_in_the_format_test():
+    assert set(REPORTS) == set(COMMANDS) - {"plot"}
+
+
+@pytest.mark.parametrize("command", sorted(REPORTS))
+def test_every_command_speaks_every_format(run, command):
+    args = REPORTS[command]
+    json.loads(ok(run, *args, "-f", "json"))
+    rows = list(csv.reader(io.StringIO(ok(run, *args, "-f", "csv"))))
+    assert len(rows) >= 2 and all(len(r) == len(rows[0]) for r in rows)
+    assert "| :-- |" in ok(run, *args, "-f", "markdown")
+    tex = ok(run, *args, "-f", "latex")
+    assert tex.count(r"\begin{tabular}") == tex.count(r"\bottomrule") >= 1
+    assert r"\toprule" in tex and r"\midrule" in tex
+
+
+def test_latex_escapes_what_plain_latex_would_misprint(run):
+    tex = run("check", "mobilenet_v1", "--max-macs", "500M", "-f", "latex").stdout
+    assert r"\textless{}= 500,000,000" in tex and r"(+13.7\%)" in tex  # <= and %
+    tex = ok(run, "analyze", "mobilenet_v1", "-f", "latex")
+    assert r"224x224x3 -\textgreater{} 112x112x32" in tex
+    assert r"mobilenet\_v1 & mobilenet" in ok(run, "list", "-f", "latex")
