@@ -664,10 +664,9 @@ def _top1(label: str, spec: Spec, report: Report) -> float:
 def list_(fmt: str) -> None:
     """The built-in networks: names, aliases, sources, default params and totals."""
     from convcost import render
-    from convcost.analysis import analyze as run
-    from convcost.zoo import builtin, builtin_names
+    from convcost.analysis import published_top1
 
-    entries = [(builtin(n), run(builtin(n))) for n in builtin_names()]
+    entries = [(s, r, published_top1(s, r.params)) for _, s, r in _networks(())]
     emit(
         fmt,
         lambda: render.list_grid(entries),
@@ -678,10 +677,12 @@ def list_(fmt: str) -> None:
 def _networks(specs: Sequence[str]) -> list[tuple[str, Spec, Report]]:
     """(label, spec, report) for each NAME[@KEY=VALUE,...]; with none, the whole zoo."""
     from convcost.analysis import analyze as run
-    from convcost.zoo import builtin_names, load
+    from convcost.zoo import builtin, builtin_names, load
 
+    if not specs:  # by exact name: a file called 'vgg16' in the working folder is not it
+        return [(name, builtin(name), run(builtin(name))) for name in builtin_names()]
     out = []
-    for label in specs or builtin_names():
+    for label in specs:
         name, sets = _split_at(label)
         spec = load(name)
         out.append((label, spec, run(spec, sets)))

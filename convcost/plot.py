@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from convcost.errors import ConvcostError
 from convcost.pareto import front
+from convcost.render import SI
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -29,8 +30,8 @@ AXES = {
 COUNTS = {"macs", "params", "mem_access"}
 """Axes of counts, labelled in SI units (200M); latency is in plain milliseconds."""
 HIGHER_IS_BETTER = {"top1"}
-LINEAR = {"top1"}
-"""Axes drawn linear; the costs span decades and are drawn on log axes."""
+"""Accuracy: higher is better, on a linear axis. The costs, lower is better, span decades and
+are drawn on log axes."""
 FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
 MISSING = "convcost plot needs matplotlib: pip install 'convcost[plot]'"
 
@@ -59,7 +60,7 @@ def pareto(points: Sequence[Point], x: str, y: str) -> list[int]:
 
 def si_tick(value: float, _pos: object = None) -> str:
     """Tick labels in SI units: 2e8 -> '200M', 1.5e6 -> '1.5M', 0.5 -> '0.5'."""
-    for scale, suffix in ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "K")):
+    for scale, suffix in SI:
         if abs(value) >= scale:
             return f"{value / scale:g}{suffix}"
     return f"{value:g}"
@@ -178,7 +179,7 @@ def _axis(ax: Axes, which: str, metric: str) -> None:
 
     axis = ax.xaxis if which == "x" else ax.yaxis
     axis.set_label_text(AXES[metric][1])
-    if metric in LINEAR:
+    if metric in HIGHER_IS_BETTER:
         return
     (ax.set_xscale if which == "x" else ax.set_yscale)("log")
     axis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))

@@ -10,13 +10,7 @@ import json
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
 
-from convcost.analysis import (
-    LayerCost,
-    Report,
-    SeparableComparison,
-    cost_dict,
-    published_top1,
-)
+from convcost.analysis import LayerCost, Report, SeparableComparison, cost_dict
 from convcost.layers import Cost
 
 if TYPE_CHECKING:
@@ -27,7 +21,7 @@ if TYPE_CHECKING:
     from convcost.guidelines import Finding
     from convcost.latency import Device, Timing
     from convcost.memory import Memory
-    from convcost.spec import Spec
+    from convcost.spec import Spec, Top1
     from convcost.sweep import Point, Sweep
 
 CONVENTION = (
@@ -45,9 +39,13 @@ CATEGORY_LABELS = {
 }
 
 
+SI = ((10**12, "T"), (10**9, "G"), (10**6, "M"), (10**3, "K"))
+"""The SI prefixes of every count shown (K = 10^3, not 2^10)."""
+
+
 def si(n: int) -> str:
     """Human units: 568740352 -> '568.7M', 86704128 -> '86.70M', 864 -> '864'."""
-    for scale, suffix in ((10**12, "T"), (10**9, "G"), (10**6, "M"), (10**3, "K")):
+    for scale, suffix in SI:
         if abs(n) >= scale:
             v = n / scale
             return f"{v:.1f}{suffix}" if abs(v) >= 100 else f"{v:.2f}{suffix}"
@@ -781,7 +779,12 @@ def paper_text(paper: Mapping[str, str]) -> str:
     return f"{figures} ({paper['where']})" if "where" in paper else figures
 
 
-def list_grid(entries: Sequence[tuple[Spec, Report]]) -> Grid:
+Entry = tuple["Spec", Report, "Top1 | None"]
+"""A built-in network for `convcost list`: its spec, its report at the defaults, and the
+top-1 accuracy published for those defaults."""
+
+
+def list_grid(entries: Sequence[Entry]) -> Grid:
     """Rows of `convcost list`: each built-in network, its defaults, totals and paper figure."""
     header = ["name", "aliases", "title", "source", "paper", "defaults", "MACs", "params", "top-1"]
     rows = [
@@ -794,15 +797,15 @@ def list_grid(entries: Sequence[tuple[Spec, Report]]) -> Grid:
             params_text(r.params),
             si(r.totals.macs),
             si(r.totals.params),
-            f"{t.value}%" if (t := published_top1(s, r.params)) else "-",
+            f"{t.value}%" if t else "-",
         ]
-        for s, r in entries
+        for s, r, t in entries
     ]
     caption = "Any name or alias works wherever a spec file does · " + CONVENTION
     return Grid("Built-in networks", header, rows, None, caption, left=6, wrap=(2, 3, 4, 5))
 
 
-def list_json(entries: Sequence[tuple[Spec, Report]]) -> str:
+def list_json(entries: Sequence[Entry]) -> str:
     """`convcost list --format json`."""
     return to_json(
         [
@@ -826,12 +829,12 @@ def list_json(entries: Sequence[tuple[Spec, Report]]) -> str:
                 "input": r.input.hwc(),
                 "totals": cost_dict(r.totals),
             }
-            for s, r in entries
+            for s, r, _ in entries
         ]
     )
 
 
-def list_csv(entries: Sequence[tuple[Spec, Report]]) -> str:
+def list_csv(entries: Sequence[Entry]) -> str:
     """`convcost list --format csv`."""
     rows = [
         [
@@ -841,9 +844,9 @@ def list_csv(entries: Sequence[tuple[Spec, Report]]) -> str:
             s.source,
             s.reference,
             *cost_dict(r.totals).values(),
-            t.value if (t := published_top1(s, r.params)) else "",
+            t.value if t else "",
         ]
-        for s, r in entries
+        for s, r, t in entries
     ]
     header = ["name", "aliases", "title", "source", "reference", *COST_COLUMNS, "top1"]
     return _csv(header, rows)
