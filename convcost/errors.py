@@ -55,15 +55,31 @@ class ConvcostError(Exception):
         if self.loc and source is not None:
             text = source.splitlines()
             if 0 < self.loc.line <= len(text):
-                code = text[self.loc.line - 1].replace("\t", " ")
+                code, caret = window(text[self.loc.line - 1].replace("\t", " "), self.loc.col)
                 lines.append(f"  {self.loc.line:>4} | {code}")
-                lines.append(f"       | {' ' * (self.loc.col - 1)}^")
+                lines.append(f"       | {' ' * caret}^")
         if self.hint:
             lines.append(f"  hint: {self.hint}")
         return "\n".join(lines)
 
     def __str__(self) -> str:
         return self.format()
+
+
+ECHO_WIDTH = 100
+"""At most this many characters of a source line are echoed under an error."""
+
+
+def window(line: str, col: int, width: int = ECHO_WIDTH) -> tuple[str, int]:
+    """The part of `line` shown under an error: all of it when it is at most `width`
+    characters, else `width` characters around 1-based column `col`, marked with '...' where
+    cut; with the caret's 0-based offset in the returned text."""
+    if len(line) <= width:
+        return line, col - 1
+    start = min(max(col - 1 - width // 2, 0), len(line) - width)
+    head = "..." if start > 0 else ""
+    tail = "..." if start + width < len(line) else ""
+    return head + line[start : start + width] + tail, col - 1 - start + len(head)
 
 
 class SpecError(ConvcostError):

@@ -4,12 +4,14 @@ a subprocess with a timeout, so a hang fails instead of stalling the suite."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from convcost.errors import ECHO_WIDTH
 from convcost.limits import MAX_BLOCK_DEPTH, MAX_DEPTH, MAX_LAYERS, MAX_SIZE, MAX_SPEC_BYTES
 
 HEAD = "name: t\ninput: {c: 3, h: 8, w: 8}\n"
@@ -46,11 +48,39 @@ def test_billion_laughs(tmp_path):
     refused(str(path), "YAML aliases (*name) are not supported")
 
 
+def located(path: str) -> str:
+    """The contract for a bad spec whatever refuses it first (convcost or the YAML parser):
+    exit 2, no traceback, one message naming the file, line and column, a short echo."""
+    result = cli("analyze", path, "-f", "json")
+    err = result.stderr.decode()
+    assert result.returncode == 2, err[:2000]
+    assert "Traceback" not in err, err[:2000]
+    first = err.splitlines()[0]
+    assert re.match(rf"error: {re.escape(path)}:\d+:\d+: ", first), first
+    assert all(len(line) <= 2 * ECHO_WIDTH for line in err.splitlines()), err[:2000]
+    return err
+
+
 def test_deep_nesting_does_not_crash_libyaml(tmp_path):
-    # 100,000 nested lists crash libyaml's recursive composer (a segfault); refused first
+    # 100,000 nested lists crash older libyaml's recursive composer (a segfault); convcost
+    # refuses them first, or PyYAML >= 6.0.3's own nesting limit does: either way, located
     path = tmp_path / "deep.yaml"
-    path.write_text(HEAD + "layers: " + "[" * 100_000 + "]" * 100_000 + "\n")
-    refused(str(path), f"nested more than {MAX_DEPTH} levels deep")
+    for depth in (MAX_DEPTH + 1, 100_000):
+        path.write_text(HEAD + "layers: " + "[" * depth + "]" * depth + "\n")
+        located(str(path))
+    path.write_text(HEAD + "layers: " + "[" * MAX_DEPTH + "]" * MAX_DEPTH + "\n")
+    assert cli("analyze", str(path), "-f", "json").returncode == 2  # legal YAML, not a layer
+
+
+def test_long_line_is_echoed_as_a_window(tmp_path):
+    # a 3.6 MB one-line spec once put 7 MB on stderr: the echo is ~ECHO_WIDTH characters
+    path = tmp_path / "line.yaml"
+    layers = ", ".join(["relu"] * 400_000 + ["nosuchkind"] + ["relu"] * 10)
+    path.write_text(HEAD + "layers: [" + layers + "]\n")
+    err = located(str(path))
+    assert "nosuchkind" in err and len(err) < 1_000, err[:2000]
+    code, caret = err.splitlines()[1:3]
+    assert caret.index("^") - caret.index("|") == code.index("nosuchkind") - code.index("|")
 
 
 def test_spec_size(tmp_path):
