@@ -20,12 +20,17 @@ layers are memory-bound, not to predict milliseconds on a particular phone.
 
 from __future__ import annotations
 
+import math
 import os
-from typing import NamedTuple
+from collections.abc import Mapping
+from typing import Any, NamedTuple
+
+import yaml
 
 from convcost.analysis import Report, group_of
 from convcost.errors import Loc, SpecError, did_you_mean
 from convcost.layers import CATEGORIES, KINDS
+from convcost.limits import MAX_SPEC_BYTES
 from convcost.memory import PRECISIONS
 from convcost.spec import Parser, compose
 
@@ -39,11 +44,19 @@ KEYS = (
     "group_launches",
     "efficiency",
 )
+REQUIRED = {
+    "name": "a short name for captions",
+    "peak_gmacs": "peak GMAC/s at fp32, fp16 and int8",
+    "bandwidth_gbs": "memory bandwidth in GB/s",
+    "launch_us": "overhead per kernel launch in microseconds",
+}
+"""The keys a profile must have, with what each means (for the message when one is missing)."""
 GROUP_LAUNCHES = ("once", "per_group")
+DOC_HINT = "docs/devices.md describes every key of a device profile, with an example"
 
 
 class Device(NamedTuple):
-    """A device profile (see convcost/devices/*.yaml for the shipped ones and their sources)."""
+    """A device profile: docs/devices.md describes every key; convcost/devices/*.yaml ship."""
 
     name: str
     title: str
@@ -73,70 +86,165 @@ def device_names() -> list[str]:
 
 
 def load_device(arg: str) -> Device:
-    """A shipped profile by name, or a profile file by path."""
-    path = arg
-    if not (arg.endswith((".yaml", ".yml")) or os.sep in arg or os.path.isfile(arg)):
-        names = device_names()
-        if arg not in names:
-            raise SpecError(
-                f"unknown device '{arg}'{did_you_mean(arg, names)}",
-                hint="`convcost devices` lists the profiles; or give a path to a .yaml",
-            )
-        path = os.path.join(devices_dir(), f"{arg}.yaml")
+    """A profile file by path (ARG ends in .yaml/.yml, contains a path separator, or exists),
+    else a shipped profile by name."""
+    if arg.endswith((".yaml", ".yml")) or "/" in arg or os.sep in arg or os.path.exists(arg):
+        return parse_device(read_profile(arg), arg)
+    names = device_names()
+    if arg not in names:
+        raise SpecError(
+            f"unknown device '{arg}'{did_you_mean(arg, names)}",
+            hint=f"the shipped profiles are {', '.join(names)} (`convcost devices`); "
+            "or give the path of a profile file (docs/devices.md)",
+        )
+    return parse_device(
+        read_profile(os.path.join(devices_dir(), f"{arg}.yaml")), f"devices/{arg}.yaml"
+    )
+
+
+def read_profile(path: str) -> str:
+    """The text of a profile file; any reason it cannot be read is a SpecError naming it."""
+    what = f"cannot read device profile {path}"
+    if os.path.isdir(path):
+        raise SpecError(f"{what}: it is a directory, not a profile file")
     try:
         with open(path, encoding="utf-8") as f:
-            text = f.read()
-    except (OSError, UnicodeDecodeError) as e:
-        raise SpecError(f"cannot read device profile {path}: {e}") from None
-    return parse_device(text, path if path == arg else f"devices/{arg}.yaml")
+            text = f.read(MAX_SPEC_BYTES + 1)
+    except FileNotFoundError:
+        raise SpecError(f"{what}: no such file") from None
+    except IsADirectoryError:
+        raise SpecError(f"{what}: it is a directory, not a profile file") from None
+    except UnicodeDecodeError as e:
+        raise SpecError(f"{what}: not UTF-8 text (byte {e.start})") from None
+    except OSError as e:
+        raise SpecError(f"{what}: {e.strerror or type(e).__name__}") from None
+    if len(text) > MAX_SPEC_BYTES:
+        raise SpecError(f"{what}: larger than {MAX_SPEC_BYTES:,} characters")
+    return text
 
 
 def parse_device(text: str, file: str) -> Device:
-    """Validate a device profile; every bad value is a located error."""
+    """Validate a device profile read from `file` (named in messages; its stem is the default
+    title). Every problem is located, and all of them are reported in one SpecError."""
     root = compose(text, file)
     if root is None:
-        raise SpecError("the device profile is empty", Loc(file, 1))
+        raise SpecError("the device profile is empty", Loc(file, 1), hint=DOC_HINT)
     p = Parser(file, text)
-    top = p.mapping(root, "the device profile")
-    p.check_keys(top, KEYS, "the device profile")
-    p.require_keys(root, top, KEYS[:6], "the device profile")
+    top = p.mapping(root, "the device profile")  # not a mapping, or a duplicate key: stop here
+    problems: list[SpecError] = []
 
-    def number(node: object, what: str, at_most: float | None = None) -> float:
-        value = p.value(node)  # type: ignore[arg-type]
-        v = value.raw
-        if isinstance(v, bool) or not isinstance(v, int | float) or v <= 0:
-            raise SpecError(f"{what} must be a positive number, got {v!r}", value.loc)
+    def check_keys(node: yaml.Node, given: Mapping[str, Any], allowed: Any, what: str) -> None:
+        for key, (k, _) in given.items():
+            if key not in allowed:
+                problems.append(
+                    p.fail(
+                        k,
+                        f"unknown key '{key}' in {what}{did_you_mean(key, allowed)}",
+                        hint="allowed: " + ", ".join(allowed),
+                    )
+                )
+        for key in required[what]:
+            if key not in given:
+                problems.append(
+                    p.fail(node, f"{what} needs '{key}' ({required[what][key]})", hint=DOC_HINT)
+                )
+
+    def number(node: yaml.Node, what: str, at_most: float | None = None) -> float | None:
+        if not isinstance(node, yaml.ScalarNode):
+            kind = "a list" if isinstance(node, yaml.SequenceNode) else "a mapping"
+            problems.append(p.fail(node, f"{what} must be a positive number, got {kind}"))
+            return None
+        try:
+            v = p.value(node).raw
+        except SpecError as e:  # an alias
+            problems.append(e)
+            return None
+        if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v) or v <= 0:
+            shown = "nothing" if v is None else repr(v)
+            problems.append(p.fail(node, f"{what} must be a positive number, got {shown}"))
+            return None
         if at_most is not None and v > at_most:
-            raise SpecError(f"{what} must be at most {at_most}, got {v!r}", value.loc)
+            problems.append(p.fail(node, f"{what} must be at most {at_most}, got {v!r}"))
+            return None
         return float(v)
 
-    peaks = p.mapping(top["peak_gmacs"][1], "peak_gmacs")
-    p.check_keys(peaks, tuple(PRECISIONS), "peak_gmacs")
-    p.require_keys(top["peak_gmacs"][1], peaks, tuple(PRECISIONS), "peak_gmacs")
-    group_launches = "once"
-    if "group_launches" in top:
-        group_launches = p.string(top["group_launches"][1], "group_launches")
-        if group_launches not in GROUP_LAUNCHES:
-            raise p.fail(
+    def string(key: str, default: str) -> str:
+        if key not in top:
+            return default
+        try:
+            return p.string(top[key][1], key)
+        except SpecError as e:
+            problems.append(e)
+            return default
+
+    def table(key: str, example: str) -> dict[str, tuple[yaml.Node, yaml.Node]]:
+        if key not in top:
+            return {}
+        node = top[key][1]
+        if not isinstance(node, yaml.MappingNode):
+            problems.append(p.fail(node, f"{key} must be a mapping, e.g. {key}: {example}"))
+            return {}
+        try:
+            given = p.mapping(node, key)
+        except SpecError as e:  # a duplicate key
+            problems.append(e)
+            return {}
+        check_keys(node, given, allowed[key], key)
+        return given
+
+    allowed = {"peak_gmacs": tuple(PRECISIONS), "efficiency": CATEGORIES}
+    required: dict[str, dict[str, str]] = {
+        "the device profile": REQUIRED,
+        "peak_gmacs": {k: f"GMAC/s at {k}" for k in PRECISIONS},
+        "efficiency": {},
+    }
+    check_keys(root, top, KEYS, "the device profile")
+    name = string("name", "")
+    title = string("title", os.path.splitext(os.path.basename(file))[0])
+    source = string("source", "")
+    peaks = table("peak_gmacs", "{fp32: 8, fp16: 8, int8: 16}")
+    peak_gmacs = {k: number(v, f"peak_gmacs.{k}") for k, (_, v) in peaks.items() if k in PRECISIONS}
+    given = table("efficiency", "{depthwise: 0.3, group: 0.4}")
+    efficiency = {c: 1.0 for c in CATEGORIES} | {
+        c: number(v, f"efficiency.{c}", 1.0) for c, (_, v) in given.items() if c in CATEGORIES
+    }
+    bandwidth = number(top["bandwidth_gbs"][1], "bandwidth_gbs") if "bandwidth_gbs" in top else None
+    launch = number(top["launch_us"][1], "launch_us") if "launch_us" in top else None
+    group_launches = string("group_launches", "once")
+    if group_launches not in GROUP_LAUNCHES:
+        problems.append(
+            p.fail(
                 top["group_launches"][1],
                 f"group_launches must be one of {', '.join(GROUP_LAUNCHES)}, "
-                f"got '{group_launches}'",
+                f"got '{group_launches}'{did_you_mean(group_launches, GROUP_LAUNCHES)}",
             )
-    efficiency = {c: 1.0 for c in CATEGORIES}
-    if "efficiency" in top:
-        given = p.mapping(top["efficiency"][1], "efficiency")
-        p.check_keys(given, CATEGORIES, "efficiency")
-        efficiency |= {c: number(v, f"efficiency.{c}", 1.0) for c, (_, v) in given.items()}
+        )
+    raise_problems(problems, file)
+    assert bandwidth is not None and launch is not None  # else a problem was reported
     return Device(
-        p.string(top["name"][1], "name"),
-        p.string(top["title"][1], "title"),
-        p.string(top["source"][1], "source"),
-        {k: number(v, f"peak_gmacs.{k}") for k, (_, v) in peaks.items()},
-        number(top["bandwidth_gbs"][1], "bandwidth_gbs"),
-        number(top["launch_us"][1], "launch_us"),
+        name,
+        title,
+        source,
+        {k: v for k, v in peak_gmacs.items() if v is not None},
+        bandwidth,
+        launch,
         group_launches,
-        efficiency,
+        {c: v for c, v in efficiency.items() if v is not None},
     )
+
+
+def raise_problems(problems: list[SpecError], file: str) -> None:
+    """Raise nothing, the one problem as it is, or one SpecError listing every problem (in the
+    order of the file, each with its file:line:col)."""
+    if len(problems) == 1:
+        raise problems[0]
+    if problems:
+        problems.sort(key=lambda e: (e.loc.line, e.loc.col) if e.loc else (0, 0))
+        lines = [f"  {e.loc}: {e.message}" if e.loc else f"  {e.message}" for e in problems]
+        raise SpecError(
+            f"{file}: {len(problems)} problems in the device profile:\n" + "\n".join(lines),
+            hint=DOC_HINT,
+        )
 
 
 def estimate(report: Report, device: Device, precision: str = "fp32") -> list[LayerTime]:
@@ -178,8 +286,9 @@ def timing(
         for x, t in zip(report.layers, layers, strict=True):
             key = group_of(x, by, depth)
             groups[key] = groups.get(key, 0.0) + t.ms
+    called = device.name if device.title == device.name else f"{device.name} ({device.title})"
     caption = (
-        f"est. ms: roofline on {device.name} ({device.title}) at {precision}, batch 1; "
+        f"est. ms: roofline on {called} at {precision}, batch 1; "
         "max(compute, memory) + launch per layer, no fusion or caches"
     )
     return Timing(layers, groups, sum(t.ms for t in layers), caption)

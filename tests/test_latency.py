@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,8 @@ from convcost.analysis import LayerOptions, layer_report
 from convcost.latency import device_names, estimate, load_device, parse_device
 from convcost.shapes import parse_hwc
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
 
 
 def total_ms(name: str, device: str, **sets: str) -> float:
@@ -131,11 +133,15 @@ def test_custom_profile_file(run, spec_file):
             "bandwidth_gbs must be a positive",
         ),
         (GOOD.replace("launch_us: 1", "launch_us: fast"), 6, "launch_us must be a positive number"),
-        (GOOD.replace("int8: 20", "int4: 20"), 4, "unknown key 'int4' in peak_gmacs"),
+        (GOOD.replace("int8: 20", "int8: 20, int4: 20"), 4, "unknown key 'int4' in peak_gmacs"),
         (GOOD + "efficiency: {depthwise: 2}\n", 7, "efficiency.depthwise must be at most 1.0"),
         (GOOD + "efficiency: {dw: 0.5}\n", 7, "unknown key 'dw' in efficiency"),
         (GOOD + "group_launches: sometimes\n", 7, "group_launches must be one of"),
-        (GOOD.replace("source: s\n", ""), 1, "the device profile needs 'source'"),
+        (GOOD.replace("launch_us: 1\n", ""), 1, "the device profile needs 'launch_us'"),
+        (GOOD + "group_launches: per-group\n", 7, "(did you mean 'per_group'?)"),
+        (GOOD.replace("launch_us: 1", "launch_us: .nan"), 6, "launch_us must be a positive"),
+        (GOOD.replace("launch_us: 1", "launch_us: [1]"), 6, "launch_us must be a positive"),
+        (GOOD.replace("{fp32: 10, fp16: 10, int8: 20}", "10"), 4, "peak_gmacs must be a mapping"),
         (GOOD + "bogus: 1\n", 7, "unknown key 'bogus'"),
     ],
 )
@@ -151,3 +157,115 @@ def test_unknown_device_and_precision(run):
     assert result.exit_code == 2 and "unknown device 'gpus' (did you mean 'gpu'?)" in result.stderr
     result = run("analyze", "vgg16", "--precision", "fp64")
     assert result.exit_code == 2 and "fp64" in result.stderr
+
+
+def test_every_missing_and_bad_key_in_one_message(run, spec_file):
+    path = spec_file("name: x\n", "few.yaml")
+    result = run("analyze", "vgg16", "--device", path)
+    assert result.exit_code == 2 and "Traceback" not in result.stderr
+    lines = result.stderr.splitlines()
+    assert lines[0] == f"error: {path}: 3 problems in the device profile:"
+    for key in ("peak_gmacs", "bandwidth_gbs", "launch_us"):
+        assert f"  {path}:1:1: the device profile needs '{key}'" in result.stderr
+    # missing, unknown (with did-you-mean) and bad values, nested ones too: all at once, in order
+    text = "name: x\npeak_gmacs: {fp32: 1, fp61: 2}\nbandwith_gbs: 4\nlaunch_us: 0\n"
+    path = spec_file(text + "efficiency: {depthwise: 3}\n", "many.yaml")
+    result = run("analyze", "vgg16", "--device", path)
+    assert result.exit_code == 2 and "Traceback" not in result.stderr
+    assert result.stderr.splitlines()[1:-1] == [
+        f"  {path}:1:1: the device profile needs 'bandwidth_gbs' (memory bandwidth in GB/s)",
+        f"  {path}:2:13: peak_gmacs needs 'fp16' (GMAC/s at fp16)",
+        f"  {path}:2:13: peak_gmacs needs 'int8' (GMAC/s at int8)",
+        f"  {path}:2:23: unknown key 'fp61' in peak_gmacs (did you mean 'fp16'?)",
+        f"  {path}:3:1: unknown key 'bandwith_gbs' in the device profile"
+        " (did you mean 'bandwidth_gbs'?)",
+        f"  {path}:4:12: launch_us must be a positive number, got 0",
+        f"  {path}:5:25: efficiency.depthwise must be at most 1.0, got 3",
+    ]
+    assert result.stderr.splitlines()[0] == f"error: {path}: 7 problems in the device profile:"
+    assert "docs/devices.md" in result.stderr.splitlines()[-1]
+
+
+def test_title_and_source_optional(run, spec_file):
+    text = GOOD.replace("title: t\n", "").replace("source: s\n", "")
+    d = parse_device(text, "profiles/board.yaml")
+    assert (d.name, d.title, d.source) == ("mine", "board", "")
+    data = json.loads(
+        run(
+            "analyze", "mobilenet_v1", "--device", spec_file(text, "board.yaml"), "-f", "json"
+        ).stdout
+    )
+    assert data["totals"]["latency_ms"] > 0
+    assert "roofline on mine (board) at fp32" in data["device"]
+    # a title equal to the name is not repeated
+    data = json.loads(
+        run(
+            "analyze", "mobilenet_v1", "--device", spec_file(text, "mine.yaml"), "-f", "json"
+        ).stdout
+    )
+    assert "roofline on mine at fp32" in data["device"]
+
+
+def test_device_that_is_a_directory(run, tmp_path, monkeypatch):
+    for arg in (str(tmp_path), "nets"):  # by path, and a bare name that is a directory here
+        monkeypatch.chdir(tmp_path)
+        (tmp_path / "nets").mkdir(exist_ok=True)
+        result = run("analyze", "vgg16", "--device", arg)
+        assert result.exit_code == 2 and "Traceback" not in result.stderr
+        assert result.stderr.splitlines() == [
+            f"error: cannot read device profile {arg}: it is a directory, not a profile file"
+        ]
+
+
+def test_device_file_missing_or_name_unknown(run, tmp_path):
+    missing = str(tmp_path / "my-phone.yaml")
+    result = run("analyze", "vgg16", "--device", missing)
+    assert result.exit_code == 2 and "Traceback" not in result.stderr
+    assert result.stderr.splitlines() == [
+        f"error: cannot read device profile {missing}: no such file"
+    ]
+    result = run("analyze", "vgg16", "--device", "phone")
+    assert result.exit_code == 2 and "Traceback" not in result.stderr
+    assert result.stderr.startswith("error: unknown device 'phone'\n")
+    assert ", ".join(device_names()) in result.stderr  # the hint lists the shipped names
+
+
+# -- docs/devices.md stays true ------------------------------------------------------------------
+
+DOC = (ROOT / "docs" / "devices.md").read_text(encoding="utf-8")
+DOC_PROFILES = re.findall(r"```yaml\n(.*?)```", DOC, flags=re.S)
+
+
+def test_doc_profiles_work(run, tmp_path):
+    assert len(DOC_PROFILES) >= 2  # the complete example first, then the smallest one
+    for i, text in enumerate(DOC_PROFILES):
+        path = tmp_path / f"profile{i}.yaml"
+        path.write_text(text, encoding="utf-8")
+        result = run("analyze", "mobilenet_v1", "--device", str(path), "-f", "json")
+        assert result.exit_code == 0, result.stderr
+        data = json.loads(result.stdout)
+        assert data["totals"]["latency_ms"] > 0
+        assert all(x["latency_ms"] >= 0 for x in data["layers"])
+        if i == 0:  # every key, and the doc's worked example of the first two layers
+            assert set(parse_device(text, "x").efficiency.values()) != {1.0}
+            for layer in data["layers"][:2]:
+                assert f"**{layer['latency_ms']:.6f} ms**" in DOC
+
+
+def test_doc_bad_profile_message(run, tmp_path, monkeypatch):
+    (text, command, shown) = re.findall(
+        r"```console\n\$ cat bad.yaml\n(.*?)\$ convcost (.*?)\n(.*?)\n```", DOC, flags=re.S
+    )[0]
+    monkeypatch.chdir(tmp_path)
+    Path("bad.yaml").write_text(text, encoding="utf-8")
+    result = run(*command.split())
+    assert result.exit_code == 2 and result.stderr.splitlines() == shown.splitlines()
+
+
+def test_doc_lists_the_shipped_profiles():
+    for name in device_names():
+        d = load_device(name)
+        row = next(line for line in DOC.splitlines() if line.startswith(f"| `{name}` |"))
+        peaks = " / ".join(f"{d.peak_gmacs[p]:g}" for p in ("fp32", "fp16", "int8"))
+        figures = f"| {peaks} | {d.bandwidth_gbs:g} | {d.launch_us:g} | {d.group_launches} |"
+        assert row.endswith(figures)
