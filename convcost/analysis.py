@@ -14,7 +14,7 @@ from convcost import expr
 from convcost.errors import ConvcostError, Loc, ShapeError, SpecError, did_you_mean
 from convcost.layers import CATEGORIES, COST_FIELDS, KINDS, Arg, Cost, separable_ratio
 from convcost.limits import MAX_BLOCK_DEPTH, MAX_LAYERS, MAX_SIZE
-from convcost.shapes import Shape
+from convcost.shapes import PAD_WORDS, Pad, Shape
 from convcost.spec import (
     Block,
     GroupItem,
@@ -224,7 +224,7 @@ class LayerOptions(NamedTuple):
     out: int | None = None
     k: int = 3
     stride: int = 1
-    pad: int | None = None  # None: "same"
+    pad: Pad | None = None  # None: "same" (shapes.same_pad)
     groups: int = 1
     bias: bool = False
     bn: bool = False
@@ -237,8 +237,8 @@ def layer_report(kind: str, x: Shape, o: LayerOptions) -> Report:
         raise SpecError(f"'layer {kind}' needs --out (output channels)")
     if kind == "pw" and o.k != 1:
         raise SpecError(f"a pointwise convolution is 1x1; drop -k {o.k} or use 'layer conv'")
-    if o.groups != 1 and kind != "conv":
-        raise SpecError(f"--groups applies to 'layer conv' only, not '{kind}'")
+    if o.groups != 1 and kind not in ("conv", "pw"):
+        raise SpecError(f"--groups applies to 'layer conv' and 'layer pw' only, not '{kind}'")
     mult = 1
     if kind == "dw" and o.out is not None:
         if o.out % x.c:
@@ -247,11 +247,11 @@ def layer_report(kind: str, x: Shape, o: LayerOptions) -> Report:
                 f"(or a multiple); --out {o.out} is not one"
             )
         mult = o.out // x.c
-    window = {"k": o.k, "stride": o.stride, "pad": o.pad, "bias": o.bias}
+    window: dict[str, Any] = {"k": o.k, "stride": o.stride, "pad": o.pad, "bias": o.bias}
     pointwise = {"out": o.out, "k": 1, "bias": o.bias}
     plan: list[tuple[str, str, dict[str, Any]]] = {
         "conv": [("conv", "conv", {**window, "out": o.out, "groups": o.groups})],
-        "pw": [("pw", "conv", {**pointwise, "stride": o.stride, "pad": o.pad})],
+        "pw": [("pw", "conv", {**pointwise, "stride": o.stride, "pad": o.pad, "groups": o.groups})],
         "dw": [("dw", "dwconv", {**window, "mult": mult})],
         "dwsep": [("dw", "dwconv", window), ("pw", "conv", pointwise)],
     }[kind]
@@ -263,11 +263,14 @@ def layer_report(kind: str, x: Shape, o: LayerOptions) -> Report:
             layer = run_layer(kd, [y], a, p)._replace(sources=(len(layers) - 1,))
             layers.append(layer)
             y = layer.out
+    pad = "same" if o.pad is None else o.pad
+    if isinstance(pad, tuple):
+        pad = ",".join(map(str, pad))  # as --padding takes it
     shown = {
         "out": o.out,
         "k": o.k,
         "stride": o.stride,
-        "pad": "same" if o.pad is None else o.pad,
+        "pad": pad,
         "groups": o.groups,
         "bias": o.bias,
         "bn": o.bn,
@@ -347,6 +350,23 @@ def _coerce(arg: Arg, value: Value, scope: Mapping[str, Any]) -> Any:
         if not isinstance(v, bool):
             raise SpecError(f"'{arg.name}' must be true or false, got {_shown(v)}", value.loc)
         return v
+    if arg.type == "pad" and isinstance(value.raw, list):
+        if len(value.raw) not in (2, 4):
+            raise SpecError(
+                f"'{arg.name}' must be one number, [height, width] or [top, bottom, left, right]",
+                value.loc,
+            )
+        return tuple(_integer(v, scope, arg.name) for v in value.raw)
+    if arg.type == "pad" and isinstance(value.raw, str):
+        word = value.raw.strip()
+        if word.lower() in PAD_WORDS:
+            return word.lower()  # 'same' or 'valid' (TensorFlow writes 'SAME')
+        if word.isidentifier() and word not in scope:
+            raise SpecError(
+                f"'{arg.name}' must be a number, [height, width], [top, bottom, left, right], "
+                f"same or valid, got '{word}'{did_you_mean(word, PAD_WORDS)}",
+                value.loc,
+            )
     if arg.type == "pair" and isinstance(value.raw, list):
         if len(value.raw) != 2:
             raise SpecError(f"'{arg.name}' must be one number or [height, width]", value.loc)

@@ -2,7 +2,8 @@
 
 Limits are written with SI suffixes (K = 10^3, M = 10^6, G = 10^9, T = 10^12): `600M`, `4.5M`,
 `568740352`. They are read as exact fractions, so `4.5M` is 4,500,000 exactly and no float
-rounding decides a pass or a fail.
+rounding decides a pass or a fail. Kilo may be written k, as SI writes it; any other lower-case
+suffix is refused: m is milli in SI, and g and t are no SI prefixes at all.
 """
 
 from __future__ import annotations
@@ -15,18 +16,22 @@ from convcost.analysis import Report
 from convcost.errors import ConvcostError, did_you_mean
 from convcost.layers import COST_FIELDS
 
-SUFFIXES = {"": 1, "K": 10**3, "M": 10**6, "G": 10**9, "T": 10**12}
-_AMOUNT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]?)\s*$", re.IGNORECASE)
+SUFFIXES = {"": 1, "K": 10**3, "k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12}
+_AMOUNT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([A-Za-z]?)\s*$")
+_NOT_SI = {"m": "m is milli in SI", "g": "g is no SI prefix", "t": "t is no SI prefix"}
 
 
 def amount(text: str, what: str) -> Fraction:
-    """'600M' -> 600000000, '4.5M' -> 4500000, exactly; anything else is a user error."""
+    """'600M' -> 600000000, '4.5M' -> 4500000, '1.5k' -> 1500, exactly; anything else (such
+    as '4.5m', which SI reads as 0.0045) is a user error."""
     m = _AMOUNT.match(text)
-    if not m:
-        raise ConvcostError(
-            f"{what}: '{text}' is not an amount", hint="write e.g. 600M, 4.5M or 568740352"
-        )
-    return Fraction(m.group(1)) * SUFFIXES[m.group(2).upper()]
+    if not m or m.group(2) not in SUFFIXES:
+        hint = "write e.g. 600M, 4.5M or 568740352"
+        if m and m.group(2).upper() in SUFFIXES:
+            number, suffix = m.group(1), m.group(2)
+            hint = f"{_NOT_SI[suffix]}; did you mean {number}{suffix.upper()}?"
+        raise ConvcostError(f"{what}: '{text}' is not an amount", hint=hint)
+    return Fraction(m.group(1)) * SUFFIXES[m.group(2)]
 
 
 class Check(NamedTuple):

@@ -15,8 +15,8 @@ if TYPE_CHECKING:
     from convcost.analysis import Report
     from convcost.conventions import Counted
     from convcost.latency import Timing
-    from convcost.render import Grid
     from convcost.spec import Spec
+    from convcost.table import Grid
 
 FORMATS = ("table", "json", "csv", "markdown", "latex")
 CONVENTIONS = ("paper", "ptflops", "fvcore", "thop", "torch")
@@ -26,7 +26,8 @@ METRICS = ("macs", "params", "mem_access", "latency", "top1")
 
 
 class Group(click.Group):
-    """Turns every ConvcostError into one message on stderr and exit status 2."""
+    """Turns every ConvcostError into one message on stderr and exit status 2, and a reader
+    that stops early (`convcost ... | head`) into exit status 0."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -36,17 +37,27 @@ class Group(click.Group):
 
             click.echo("error: " + e.format(source_text(e.loc.file) if e.loc else None), err=True)
             ctx.exit(ExitStatus.BAD_INPUT)
+        except BrokenPipeError:  # the reader has all it wants; nothing more reaches the pipe,
+            import contextlib  # not even Python's flush at exit
+            import os
+
+            with contextlib.suppress(OSError, ValueError):  # ValueError: click's test runner
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            ctx.exit(ExitStatus.OK)
 
 
 def output_option(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """--output/-o FILE, kept in the context for `emit`."""
+    """--output/-o FILE, kept in the context for `emit`; `-` is standard output (None)."""
     return click.option(
         "-o",
         "--output",
         metavar="FILE",
         expose_value=False,
-        callback=lambda ctx, _param, value: ctx.meta.__setitem__("output", value),
-        help="Write to FILE (atomically: whole or not at all) instead of standard output.",
+        callback=lambda ctx, _param, value: ctx.meta.__setitem__(
+            "output", None if value == "-" else value
+        ),
+        help="Write to FILE (atomically: whole or not at all) instead of standard output; "
+        "- is standard output.",
     )(fn)
 
 
@@ -129,7 +140,7 @@ def emit(
     grids = made if isinstance(made, list) else [made]
     result: str | Iterable[str]
     if fmt == "table":
-        from convcost.render import print_table
+        from convcost.table import print_table
 
         if output is None:
             for g in grids:
@@ -235,6 +246,12 @@ def analyze(
     from convcost import render
     from convcost.memory import memory
 
+    given = click.get_current_context().get_parameter_source("depth")
+    if by != "block" and given is not click.core.ParameterSource.DEFAULT:
+        raise click.UsageError(
+            f"--depth applies to --by block only (this is --by {by}): add --by block, or drop "
+            "--depth"
+        )
     report = _analyze(spec, sets)
     mem = memory(report, precision)
     timed = _timing(report, device, precision, by, depth)
@@ -275,7 +292,7 @@ def compare(
     convention: str | None,
     fmt: str,
 ) -> None:
-    """Totals of several networks, and how many times the first one's each needs.
+    """Each network's totals, and each as a multiple of the first network's.
 
     Give params per network with NAME@KEY=VALUE,KEY=VALUE. With no names (or --all),
     the whole zoo, sorted by MACs, against VGG16.
@@ -313,7 +330,7 @@ def compare(
 
 
 @cli.command()
-@click.argument("kind", type=click.Choice(["conv", "dw", "pw", "dwsep"]))
+@click.argument("kind", type=click.Choice(["conv", "dw", "pw", "dwsep", "dwconv", "pwconv"]))
 @click.option("--in", "inp", required=True, metavar="HxWxC", help="Input shape, e.g. 64x64x3.")
 @click.option("--out", type=click.IntRange(min=1), help="Output channels.")
 @click.option(
@@ -327,9 +344,11 @@ def compare(
 @click.option(
     "-p",
     "--padding",
-    type=click.IntRange(min=0),
+    metavar="PAD",
     default=None,
-    help="Padding  [default: same, (k-1)/2]",
+    help="same, valid, N, H,W or T,B,L,R (top,bottom,left,right)  [default: same: out = "
+    "ceil(in/stride) with total padding max((out-1)*stride+k-in, 0), half of it before, the "
+    "rest after, as TensorFlow's SAME]",
 )
 @click.option(
     "-g",
@@ -337,7 +356,7 @@ def compare(
     type=click.IntRange(min=1),
     default=1,
     show_default=True,
-    help="Groups (conv only).",
+    help="Groups (conv and pw).",
 )
 @click.option("--bias/--no-bias", default=False, show_default=True)
 @click.option(
@@ -354,14 +373,15 @@ def layer(
     out: int | None,
     kernel: int | None,
     stride: int,
-    padding: int | None,
+    padding: str | None,
     groups: int,
     bias: bool,
     bn: bool,
     precision: str,
     fmt: str,
 ) -> None:
-    """Cost of one layer: conv, dw (depthwise), pw (pointwise) or dwsep (both).
+    """Cost of one layer: conv, dw (depthwise), pw (pointwise) or dwsep (both);
+    dwconv and pwconv are dw and pw, as the spec names them.
 
     dwsep also shows the standard KxK conv it replaces and the ratio of the two,
     as an exact fraction beside MobileNet v1's 1/N + 1/K^2. A 1x1 conv (stride 1,
@@ -370,15 +390,18 @@ def layer(
     \b
     convcost layer dwsep --in 64x64x3 --out 4 -k 3
     convcost layer conv --in 56x56x240 --out 60 -k 1 -g 3
+    convcost layer pw --in 64x64x4 --out 2 -g 2
     """
     from convcost import render
     from convcost.analysis import LayerOptions, compare_separable, layer_report
     from convcost.guidelines import g1_bound
     from convcost.memory import memory
-    from convcost.shapes import parse_hwc
+    from convcost.shapes import parse_hwc, parse_pad
 
+    kind = {"dwconv": "dw", "pwconv": "pw"}.get(kind, kind)
     k = kernel if kernel is not None else (1 if kind == "pw" else 3)
-    opts = LayerOptions(out, k, stride, padding, groups, bias, bn)
+    pad = None if padding is None else parse_pad(padding)
+    opts = LayerOptions(out, k, stride, None if pad == "same" else pad, groups, bias, bn)
     x = parse_hwc(inp)
     report = layer_report(kind, x, opts)
     mem = memory(report, precision)
@@ -547,6 +570,17 @@ def check(
 def sweep(spec: str, sets: dict[str, str], pareto: str | None, fmt: str) -> None:
     """Totals for every combination of param values: lists (1,0.75,0.5) or ranges (1..8).
 
+    A value is a number or an expression, as with --set elsewhere; a range A..B takes whole
+    numbers and includes both ends. At most 100,000 points. An unknown param, a value that
+    cannot be evaluated at any point (0.1..0.5, abc) or too many points exits 2 before any
+    point is costed.
+
+    Points the network cannot take (ShuffleNet v1 with 5 groups) are listed with their error,
+    and the sweep still exits 0: table rows show - and the errors follow the table; csv fills
+    the error column; json lists them under "failed" (values and error), apart from "points".
+    With --pareto, failed points are listed too. If every point fails, the sweep exits 2 with
+    the first point's error.
+
     \b
     convcost sweep mobilenet_v1 --set width=1,0.75,0.5,0.25       # Table 6
     convcost sweep mobilenet_v1 --set resolution=224,192,160,128  # Table 7
@@ -560,9 +594,16 @@ def sweep(spec: str, sets: dict[str, str], pareto: str | None, fmt: str) -> None
         raise click.UsageError("give the values to sweep with --set NAME=V1,V2,... or A..B")
     loaded = load(spec)
     points = sweeps.sweep(loaded, sets)
+    error = points.all_failed()
+    if error is not None:
+        raise error
+    total, failed = len(points), len(points.errors)
+    title = f"{loaded.title or loaded.name}: {render.plural(total, 'point')}"
     if pareto:
         points = sweeps.pareto(points, pareto)
-    title = f"{loaded.title or loaded.name}: {len(points)} points"
+        title += f", {len(points):,} on the Pareto front of MACs and {pareto}"
+    if failed:
+        title += f", {failed:,} failed"
     emit(
         fmt,
         lambda: render.sweep_grid(points, title),
@@ -685,6 +726,8 @@ def _networks(specs: Sequence[str]) -> list[tuple[str, Spec, Report]]:
     for label in specs:
         name, sets = _split_at(label)
         spec = load(name)
+        if name == "-":  # standard input: called by the name it gives itself
+            label = (spec.name or "<stdin>") + label[len(name) :]
         out.append((label, spec, run(spec, sets)))
     return out
 
@@ -737,8 +780,4 @@ def _analyze(spec: str, sets: dict[str, str]) -> Report:
 
 def main() -> None:
     """Console entry point."""
-    try:
-        cli()
-    except BrokenPipeError:  # `convcost ... | head`
-        sys.stderr.close()
-        sys.exit(ExitStatus.OK)
+    cli()

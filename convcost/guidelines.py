@@ -19,6 +19,11 @@ from convcost.analysis import Report
 from convcost.layers import KINDS
 
 
+def _count(n: int, noun: str, nouns: str = "") -> str:
+    """'1 group conv', '2 group convs'."""
+    return f"{n:,} {noun if n == 1 else nouns or noun + 's'}"
+
+
 def g1_bound(hw: int, c1: int, c2: int) -> int:
     """Eq. 1's lower bound for a 1x1 conv of c1 -> c2 channels on hw pixels, in elements.
 
@@ -115,7 +120,8 @@ def _g2(report: Report) -> Finding | None:
     return Finding(
         "G2",
         tuple(x.path for x in flagged),
-        f"{len(flagged)} group convs ({', '.join(map(str, sorted(set(groups))))} groups): at "
+        f"{_count(len(flagged), 'group conv')} ({', '.join(map(str, sorted(set(groups))))} "
+        "groups): at "
         "fixed FLOPs each moves hw*c2*(1 - 1/g) more elements than a dense conv (Eq. 2)",
         f"dense convs of the same FLOPs would move {extra:,} fewer elements",
         extra,
@@ -132,14 +138,15 @@ def _g3(report: Report) -> Finding | None:
     if not flagged:
         return None
     extra = sum(n - 1 for n in flagged.values())
-    most = max(flagged.values())
+    fewest, most = min(flagged.values()), max(flagged.values())
+    blocks = _count(len(flagged), "block") + (" runs" if len(flagged) == 1 else " run")
     return Finding(
         "G3",
         tuple(flagged),
-        f"{len(flagged)} blocks run {min(flagged.values())}-{most} parallel conv branches "
+        f"{blocks} {fewest if fewest == most else f'{fewest}-{most}'} parallel conv branches "
         f"(fragments that cannot share one kernel launch)",
-        f"fusing each block's branches into one path would remove {extra} branch launches "
-        "per image",
+        f"fusing each block's branches into one path would remove "
+        f"{_count(extra, 'branch launch', 'branch launches')} per image",
         0,
     )
 

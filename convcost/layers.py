@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from convcost.errors import ShapeError
-from convcost.shapes import Shape, every, gcd, largest, out_size
+from convcost.shapes import PAD_WORDS, Pad, Shape, every, gcd, largest, out_size, same_pad
 
 if TYPE_CHECKING:
     from fractions import Fraction
@@ -74,7 +74,7 @@ class Arg(NamedTuple):
     """One argument of a layer kind, read from the function's signature."""
 
     name: str
-    type: str  # "int", "pair" or "bool"
+    type: str  # "int", "pair", "pad" or "bool"
     default: Any
     required: bool
     optional: bool  # None is allowed (and means "the kind decides")
@@ -102,7 +102,7 @@ class Kind(NamedTuple):
 KINDS: dict[str, Kind] = {}
 F = TypeVar("F", bound=Callable[..., Result])
 
-_TYPES = {"int": "int", "bool": "bool", "Pair": "pair"}
+_TYPES = {"int": "int", "bool": "bool", "Pair": "pair", "Pad": "pad"}
 
 
 def register(
@@ -160,18 +160,50 @@ def _at_least(minimum: int, **values: Pair | None) -> None:
                 require(n >= minimum, f"{name} must be at least {minimum}, got {n}")
 
 
+def _sides(pad: Pad | None) -> tuple[int, int, int, int] | None:
+    """Padding as (top, bottom, left, right), or None for 'same' (None is 'same' too)."""
+    if pad is None or pad == "same":
+        return None
+    if pad == "valid":
+        return 0, 0, 0, 0
+    sides = (pad,) * 4 if isinstance(pad, int) else pad
+    if isinstance(sides, tuple | list) and len(sides) == 2:
+        sides = (sides[0], sides[0], sides[1], sides[1])
+    if (
+        not isinstance(sides, tuple | list)
+        or len(sides) != 4
+        or not all(isinstance(n, int) and not isinstance(n, bool) for n in sides)
+    ):
+        raise ShapeError(
+            "pad must be a number, [height, width], [top, bottom, left, right], "
+            f"{' or '.join(PAD_WORDS)}, got {pad!r}"
+        )
+    for n in sides:
+        require(n >= 0, f"pad must be at least 0, got {n}")
+    top, bottom, left, right = sides
+    return top, bottom, left, right
+
+
 def _window(
-    x: Shape, k: Pair, stride: Pair, pad: Pair, dilation: Pair, ceil: bool = False
+    x: Shape,
+    k: Pair,
+    stride: Pair,
+    sides: tuple[int, int, int, int] | None,
+    dilation: Pair,
+    ceil: bool = False,
 ) -> Shape:
-    """Spatial output of a sliding window, per axis: see shapes.out_size."""
-    (kh, kw), (sh, sw), (ph, pw), (dh, dw) = _pair(k), _pair(stride), _pair(pad), _pair(dilation)
-    return Shape(x.c, out_size(x.h, kh, sh, ph, dh, ceil), out_size(x.w, kw, sw, pw, dw, ceil))
-
-
-def _same(k: Pair, dilation: Pair) -> tuple[int, int]:
-    """'Same' padding for odd kernels: dilation * (k - 1) // 2 per axis."""
-    (kh, kw), (dh, dw) = _pair(k), _pair(dilation)
-    return dh * (kh - 1) // 2, dw * (kw - 1) // 2
+    """Spatial output of a sliding window, per axis: see shapes.out_size; `sides` as _sides
+    gives them, None for 'same' (shapes.same_pad: each output is ceil(size / stride))."""
+    (kh, kw), (sh, sw), (dh, dw) = _pair(k), _pair(stride), _pair(dilation)
+    if sides is None:
+        (top, bottom), (left, right) = same_pad(x.h, kh, sh, dh), same_pad(x.w, kw, sw, dw)
+    else:
+        top, bottom, left, right = sides
+    return Shape(
+        x.c,
+        out_size(x.h, kh, sh, top, dh, ceil, pad_after=bottom),
+        out_size(x.w, kw, sw, left, dw, ceil, pad_after=right),
+    )
 
 
 @register("conv", torch=("nn.Conv2d",))
@@ -181,7 +213,7 @@ def conv(
     out: int,
     k: Pair = 1,
     stride: Pair = 1,
-    pad: Pair | None = None,
+    pad: Pad | None = None,
     dilation: Pair = 1,
     groups: int = 1,
     bias: bool = False,
@@ -193,13 +225,17 @@ def conv(
     params     = weights (+ C_out with bias)
     FLOPs      = 2 * MACs (+ C_out * H_out * W_out bias adds)
     mem_access = C_in*H*W + params + C_out*H_out*W_out
-    Padding defaults to 'same' for odd kernels: dilation * (k - 1) / 2.
+    pad: n, [h, w] or [top, bottom, left, right]; 'valid' is 0; 'same' (the default, also
+    None) gives H_out = ceil(H / stride) with total padding
+    max((H_out - 1)*stride + dilation*(k - 1) + 1 - H, 0), half of it (rounded down) before and
+    the rest after: TensorFlow's SAME, and PyTorch's padding='same' (stride 1 only there); odd k
+    at stride 1 gets dilation*(k - 1)/2 on each side. Likewise for W (shapes.same_pad).
     """
     _at_least(1, out=out, k=k, stride=stride, dilation=dilation, groups=groups)
-    _at_least(0, pad=pad)
+    sides = _sides(pad)
     require(x.c % groups == 0, f"groups ({groups}) must divide input channels ({x.c})")
     require(out % groups == 0, f"groups ({groups}) must divide output channels ({out})")
-    y = _window(x, k, stride, _same(k, dilation) if pad is None else pad, dilation)
+    y = _window(x, k, stride, sides, dilation)
     y = Shape(out, y.h, y.w)
     kh, kw = _pair(k)
     weights = kh * kw * (x.c // groups) * out
@@ -219,14 +255,15 @@ def dwconv(
     *,
     k: Pair = 3,
     stride: Pair = 1,
-    pad: Pair | None = None,
+    pad: Pad | None = None,
     dilation: Pair = 1,
     mult: int = 1,
     bias: bool = False,
 ) -> Result:
     """Depthwise convolution: conv with groups = C_in and C_out = mult * C_in.
 
-    MACs = k_h * k_w * mult * C_in * H_out * W_out (MobileNet v1 Eq. 3); see conv.
+    MACs = k_h * k_w * mult * C_in * H_out * W_out (MobileNet v1 Eq. 3); see conv (and its
+    padding, 'same' by default).
     """
     _at_least(1, mult=mult)
     return conv(
@@ -305,34 +342,34 @@ def maxpool(
     *,
     k: Pair,
     stride: Pair | None = None,
-    pad: Pair = 0,
+    pad: Pad = 0,
     dilation: Pair = 1,
     ceil: bool = False,
 ) -> Result:
-    """Max pooling; stride defaults to k; `ceil` is PyTorch's ceil_mode.
+    """Max pooling; stride defaults to k; `ceil` is PyTorch's ceil_mode; `pad` as conv's
+    (default 0; 'same' is TensorFlow's SAME: H_out = ceil(H / stride)).
 
     FLOPs = (k_h * k_w - 1) comparisons per output element; mem_access = in + out.
     NB: windows clipped by padding or ceil mode are counted as full windows.
     """
     _at_least(1, k=k, stride=stride, dilation=dilation)
-    _at_least(0, pad=pad)
-    y = _window(x, k, k if stride is None else stride, pad, dilation, ceil)
+    y = _window(x, k, k if stride is None else stride, _sides(pad), dilation, ceil)
     kh, kw = _pair(k)
     return _pool(y, x, kh * kw - 1)
 
 
 @register("avgpool", torch=("nn.AvgPool2d", "F.avg_pool2d"))
 def avgpool(
-    x: Shape, *, k: Pair, stride: Pair | None = None, pad: Pair = 0, ceil: bool = False
+    x: Shape, *, k: Pair, stride: Pair | None = None, pad: Pad = 0, ceil: bool = False
 ) -> Result:
-    """Average pooling; stride defaults to k; `ceil` is PyTorch's ceil_mode.
+    """Average pooling; stride defaults to k; `ceil` is PyTorch's ceil_mode; `pad` as conv's
+    (default 0; 'same' is TensorFlow's SAME: H_out = ceil(H / stride)).
 
     FLOPs = k_h * k_w per output element (k*k - 1 adds and one divide); mem_access = in + out.
     NB: windows clipped by padding or ceil mode are counted as full windows.
     """
     _at_least(1, k=k, stride=stride)
-    _at_least(0, pad=pad)
-    y = _window(x, k, k if stride is None else stride, pad, 1, ceil)
+    y = _window(x, k, k if stride is None else stride, _sides(pad), 1, ceil)
     kh, kw = _pair(k)
     return _pool(y, x, kh * kw)
 

@@ -1,21 +1,21 @@
-"""Reports -> rich tables, JSON, CSV and Markdown. Renderers format; they never compute a cost.
+"""Reports -> table grids (drawn by convcost.table), JSON, CSV, Markdown and LaTeX.
+Renderers format; they never compute a cost.
 
-Tables and Markdown use SI units (K = 10^3, M = 10^6, G = 10^9); JSON and CSV carry exact ints.
-rich is imported only when a table is printed.
+Tables, Markdown and LaTeX use SI units (K = 10^3, M = 10^6, G = 10^9); JSON and CSV carry
+exact ints.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
+from typing import TYPE_CHECKING, Any
 
 from convcost.analysis import LayerCost, Report, SeparableComparison, cost_dict
 from convcost.layers import Cost
+from convcost.table import Grid
 
 if TYPE_CHECKING:
-    from rich.table import Table
-
     from convcost.budget import Check
     from convcost.conventions import Call, Convention, Counted
     from convcost.guidelines import Finding
@@ -27,7 +27,8 @@ if TYPE_CHECKING:
 CONVENTION = (
     "MACs = multiply-accumulates of conv and fc layers (the papers' mult-adds); params include "
     "biases and batch-norm gamma/beta; activations = elements written; mem access = elements "
-    "read + written (ShuffleNet V2); K/M/G = 1e3/1e6/1e9"
+    "read + written (ShuffleNet V2); mem bytes = mem access x bytes per element; "
+    "K/M/G = 1e3/1e6/1e9"
 )
 CATEGORY_LABELS = {
     "standard": "standard conv",
@@ -90,6 +91,26 @@ def times(ratio: float) -> str:
     if ratio >= 0.1 or ratio == 0:
         return f"{ratio:.2f}x"
     return f"1/{1 / ratio:.1f}x"
+
+
+def plural(n: int, noun: str) -> str:
+    """'1 layer', '2 layers', '1,024 layers'."""
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
+
+
+def layers_text(report: Report) -> str:
+    """How many layers a report has: '1 layer', '86 layers'."""
+    return plural(len(report.layers), "layer")
+
+
+QUANTITY_LABELS = {
+    "macs": "MACs",
+    "flops": "FLOPs",
+    "params": "params",
+    "activations": "activations",
+    "mem_access": "mem access",
+}
+"""How tables label each total (JSON and CSV keep the keys)."""
 
 
 def shapes(xs: Sequence[Any]) -> str:
@@ -175,8 +196,8 @@ def analyze_json(
     data = report_dict(report, mem)
     if timing is not None:
         for layer, t in zip(data["layers"], timing.layers, strict=True):
-            layer["latency_ms"], layer["bound"] = t.ms, t.bound or "view"
-        data["totals"]["latency_ms"] = timing.total_ms
+            layer["latency_ms"], layer["bound"] = estimate(t.ms), t.bound or "view"
+        data["totals"]["latency_ms"] = estimate(timing.total_ms)
         data["device"] = timing.caption
     if counted is not None:
         for layer, n in zip(data["layers"], counted.layers, strict=True):
@@ -206,7 +227,7 @@ def compare_json(
     for i, (report, mem, label) in enumerate(zip(reports, mems, labels, strict=True)):
         d = report_dict(report, mem, layers=False)
         if timings:
-            d["totals"]["latency_ms"] = timings[i].total_ms
+            d["totals"]["latency_ms"] = estimate(timings[i].total_ms)
         if counts:
             d["totals"]["counted"] = counts[i].total
             d["convention"] = convention_dict(counts[i].convention)
@@ -226,6 +247,22 @@ def compare_json(
 COST_COLUMNS = ["macs", "flops", "params", "activations", "mem_access"]
 
 
+ESTIMATE_DIGITS = 9
+"""Significant digits of an estimate (a latency in ms) in JSON and CSV; the last bits of its
+float arithmetic (0.011559999999999999 for 0.01156) never reach the output."""
+
+
+def estimate(x: float) -> float:
+    """`x` to ESTIMATE_DIGITS significant digits, e.g. 7.504160000000002 -> 7.50416; it prints
+    (repr, json, csv) as that shortest decimal."""
+    return float(f"{x:.{ESTIMATE_DIGITS}g}")
+
+
+def _cell(v: Any) -> Any:
+    """A CSV field: floats (estimates, figures read from YAML) as `estimate` prints them."""
+    return repr(estimate(v)) if isinstance(v, float) else v
+
+
 def _csv(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     import csv
     import io
@@ -233,7 +270,7 @@ def _csv(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(header)
-    w.writerows(rows)
+    w.writerows([_cell(v) for v in row] for row in rows)
     return buf.getvalue()
 
 
@@ -251,11 +288,11 @@ def analyze_csv(
     text = _analyze_csv(report, mem, by, depth)
     if timing is not None:
         if by == "layer":
-            extra = [f"{t.ms!r},{t.bound or 'view'}" for t in timing.layers]
+            extra = [f"{_cell(t.ms)},{t.bound or 'view'}" for t in timing.layers]
             text = _csv_columns(text, "latency_ms,bound", extra)
         else:
             groups = groups_of(report, by, depth)
-            text = _csv_columns(text, "latency_ms", [repr(timing.groups[k]) for k in groups])
+            text = _csv_columns(text, "latency_ms", [_cell(timing.groups[k]) for k in groups])
     if counted is not None:
         c = counted.convention
         head = f"{c.name}_{c.unit.lower()}"
@@ -337,18 +374,6 @@ def compare_csv(
 # -- the tables (rich and Markdown share their rows) ------------------------------------------
 
 
-class Grid(NamedTuple):
-    """A rendered-to-text table: title, header, rows, optional total row, caption."""
-
-    title: str
-    header: list[str]
-    rows: list[list[str]]
-    total: list[str] | None
-    caption: str
-    left: int = 1  # how many leading columns are left-aligned text
-    wrap: tuple[int, ...] = ()  # columns that may wrap (long text); the rest never do
-
-
 def analyze_grid(
     report: Report,
     mem: Memory,
@@ -368,7 +393,7 @@ def analyze_grid(
         total_ms = f"{timing.total_ms:.3f}"
         if by == "layer":
             extra = [[f"{t.ms:.4f}" if t.bound else "-", t.bound or "view"] for t in timing.layers]
-            grid = _columns(grid, ["est. ms", "bound"], extra, [total_ms, ""], timing.caption)
+            grid = _columns(grid, ["est. ms", "bound"], extra, [total_ms, ""], timing.caption, [1])
         else:
             extra = [[f"{timing.groups[k]:.4f}"] for k in keys]
             grid = _columns(grid, ["est. ms"], extra, [total_ms], timing.caption)
@@ -389,34 +414,45 @@ def _counted_grid(report: Report, mem: Memory, counted: Counted) -> Grid:
             x.path,
             x.kind,
             x.torch,
-            f"{shapes(x.inputs)} -> {x.out}",
+            shapes(x.inputs),
+            str(x.out),
             si(x.cost.macs),
             si(n),
             pct(n, t),
         ]
         for x, n in zip(report.layers, counted.layers, strict=True)
     ]
-    total = ["total", "", "", f"{len(report.layers)} layers", si(report.totals.macs), si(t), ""]
+    total = ["total", "", "", "", layers_text(report), si(report.totals.macs), si(t), ""]
     return Grid(
         f"{report.title or report.network} - {report.input} input, counted as {c.name}",
-        ["layer", "kind", "torch call", "in -> out", "MACs", head, f"% {c.name}"],
+        ["layer", "kind", "torch call", "in", "out", "MACs", head, f"% {c.name}"],
         rows,
         total,
         f"{counted.caption} · {params_text(report.params)} · {CONVENTION}",
-        left=4,
+        left=5,
+        wrap=(3,),
+        drop=(3, 7, 1, 4, 5),
     )
 
 
 def _columns(
-    grid: Grid, header: list[str], extra: list[list[str]], total: list[str], caption: str
+    grid: Grid,
+    header: list[str],
+    extra: list[list[str]],
+    total: list[str],
+    caption: str,
+    drop: Sequence[int] = (),
 ) -> Grid:
     """`grid` with columns appended (their header, cells per row, total cells) and a caption
-    line before its own."""
+    line before its own; `drop` = which of the new columns (0-based among them) a narrow
+    screen leaves out first, before the grid's own."""
+    n = len(grid.header)
     return grid._replace(
         header=grid.header + header,
         rows=[row + more for row, more in zip(grid.rows, extra, strict=True)],
         total=(grid.total or []) + total,
         caption=f"{caption} · {grid.caption}",
+        drop=(*(n + i for i in drop), *grid.drop),
     )
 
 
@@ -424,12 +460,13 @@ def _analyze_grid(report: Report, mem: Memory, by: str, depth: int) -> Grid:
     t, size = report.totals, mem.bytes_per_element
     title = f"{report.title or report.network} - {report.input} input"
     caption = f"{params_text(report.params)} · {memory_text(mem)} · {CONVENTION}"
-    traffic = f"mem access ({mem.precision})"
+    traffic = f"mem bytes ({mem.precision})"
     if by == "layer":
         header = [
             "layer",
             "kind",
-            "in -> out",
+            "in",
+            "out",
             "MACs",
             "% MACs",
             "params",
@@ -441,7 +478,8 @@ def _analyze_grid(report: Report, mem: Memory, by: str, depth: int) -> Grid:
             [
                 x.path,
                 x.kind,
-                f"{shapes(x.inputs)} -> {x.out}",
+                shapes(x.inputs),
+                str(x.out),
                 si(x.cost.macs),
                 pct(x.cost.macs, t.macs),
                 si(x.cost.params),
@@ -454,7 +492,8 @@ def _analyze_grid(report: Report, mem: Memory, by: str, depth: int) -> Grid:
         total = [
             "total",
             "",
-            f"{len(report.layers)} layers",
+            "",
+            layers_text(report),
             si(t.macs),
             "100.00%",
             si(t.params),
@@ -462,7 +501,7 @@ def _analyze_grid(report: Report, mem: Memory, by: str, depth: int) -> Grid:
             binary(t.mem_access * size),
             intensity(t.macs, t.mem_access * size),
         ]
-        return Grid(title, header, rows, total, caption, left=3)
+        return Grid(title, header, rows, total, caption, left=4, wrap=(2,), drop=(2, 9, 7, 8, 1, 5))
     header = [by, "MACs", "% MACs", "params", "% params", "activations", traffic, "MACs/B"]
     rows = [
         [
@@ -487,7 +526,7 @@ def _analyze_grid(report: Report, mem: Memory, by: str, depth: int) -> Grid:
         binary(t.mem_access * size),
         intensity(t.macs, t.mem_access * size),
     ]
-    return Grid(title, header, rows, total, caption)
+    return Grid(title, header, rows, total, caption, drop=(7, 5, 4, 6))
 
 
 def compare_grid(
@@ -507,7 +546,7 @@ def compare_grid(
         order = sorted(range(len(timings)), key=lambda i: timings[i].total_ms)
         rank = {i: r + 1 for r, i in enumerate(order)}
         extra = [[f"{t.total_ms:.3f}", str(rank[i])] for i, t in enumerate(timings)]
-        grid = _columns(grid, ["est. ms", "rank"], extra, [], timings[0].caption)
+        grid = _columns(grid, ["est. ms", "rank"], extra, [], timings[0].caption, [1])
     if counts:
         c = counts[0].convention
         extra = [[si(n.total)] for n in counts]
@@ -534,7 +573,7 @@ def _compare_grid(
                     *(pct(split[c].macs, r.totals.macs) if c in split else "-" for c in cats),
                 ]
             )
-        return Grid("Cost by layer category", header, rows, None, CONVENTION)
+        return Grid("Cost by layer category", header, rows, None, CONVENTION, drop=(1,))
     precision = mems[0].precision
     header = [
         "network",
@@ -563,7 +602,8 @@ def _compare_grid(
             intensity(r.totals.macs, m.mem_access_bytes),
         ]
         rows.append(row)
-    return Grid(f"Compared with {labels[0]}", header, rows, None, caption, left=2)
+    drop = (12, 11, 10, 7, 6, 9, 8, 1)
+    return Grid(f"Compared with {labels[0]}", header, rows, None, caption, left=2, drop=drop)
 
 
 def layer_grid(
@@ -578,12 +618,13 @@ def layer_grid(
     header = [
         "layer",
         "kind",
-        "in -> out",
+        "in",
+        "out",
         "MACs",
         "params",
         "activations",
         "mem access",
-        f"bytes ({mem.precision})",
+        f"mem bytes ({mem.precision})",
         "MACs/B",
     ]
 
@@ -591,12 +632,13 @@ def layer_grid(
         return [
             name,
             kind,
-            f"{shapes(xs)} -> {y}",
-            f"{c.macs:,}",
-            f"{c.params:,}",
-            f"{c.activations:,}",
-            f"{c.mem_access:,}",
-            f"{c.mem_access * size:,}",
+            shapes(xs),
+            str(y),
+            si(c.macs),
+            si(c.params),
+            si(c.activations),
+            si(c.mem_access),
+            binary(c.mem_access * size),
             intensity(c.macs, c.mem_access * size),
         ]
 
@@ -610,8 +652,9 @@ def layer_grid(
             f"it is at least 2*sqrt(hw*B) + B/(hw) = {bound:,} (equal channels reach it): "
             f"{100 * (mac - bound) / bound:+.1f}%.\n" + caption
         )
+    drop = (2, 9, 8, 6, 1)
     if comparison is None:
-        return Grid(report.title, header, rows, total, caption, left=3)
+        return Grid(report.title, header, rows, total, caption, left=4, wrap=(2,), drop=drop)
     std = comparison.standard
     rows.append(row("replaces: standard conv", "conv", [std.input], std.layers[0].out, std.totals))
     n, k = std.params["out"], std.params["k"]
@@ -622,7 +665,7 @@ def layer_grid(
         f"MobileNet v1 Eq. 5: 1/N + 1/K^2 = 1/{n} + 1/{k * k} = {comparison.formula}"
         f"{' (equal)' if comparison.formula == comparison.macs_ratio else ''}.\n" + caption
     )
-    return Grid(report.title, header, rows, total, caption, left=3)
+    return Grid(report.title, header, rows, total, caption, left=4, wrap=(0, 2), drop=drop)
 
 
 def layer_json(
@@ -651,64 +694,6 @@ def layer_csv(report: Report, mem: Memory, comparison: SeparableComparison | Non
     if comparison is not None:
         rows += _layer_rows(comparison.standard.layers, mem, prefix="standard.")
     return _csv(LAYER_COLUMNS, rows)
-
-
-PIPED_WIDTH = 160
-"""Width of a table written to a file or pipe; text columns wrap beyond it, numbers never."""
-
-
-def print_table(grid: Grid, file: TextIO | None = None, width: int | None = None) -> None:
-    """Print a Grid as a rich table; piped output is never cropped (up to PIPED_WIDTH)."""
-    from rich.console import Console
-
-    widths = _widths(grid)
-    console = Console(file=file, width=width, highlight=False)
-    if width is None and not console.is_terminal:
-        natural = sum(widths) + 3 * len(widths) + 1  # padding 1 + 1, one separator each
-        console.width = max(min(natural, PIPED_WIDTH), 40)
-    console.print(rich_table(grid, widths))
-
-
-def _widths(grid: Grid) -> list[int]:
-    cells = [grid.header, *grid.rows, *([grid.total] if grid.total else [])]
-    return [max(len(row[i]) for row in cells) for i in range(len(grid.header))]
-
-
-def rich_table(grid: Grid, widths: Sequence[int]) -> Table:
-    """A Grid as a rich Table: plain Text cells (no markup parsing), fixed column widths
-    (rich measures no cell) except for columns of prose that may wrap."""
-    from rich import box
-    from rich.table import Table
-    from rich.text import Text
-
-    # Long tables of numbers get their one-space padding written into the cells (rich's own
-    # costs 0.2 ms a row); tables with wrapping prose keep rich's, so wrapped lines align.
-    pad = "" if grid.wrap else " "
-
-    def cell(text: str) -> Text:
-        return Text(f"{pad}{text}{pad}")
-
-    table = Table(
-        title=Text(grid.title),
-        caption=Text(grid.caption),
-        box=box.SIMPLE_HEAD,
-        show_footer=grid.total is not None,
-        caption_justify="left",
-        padding=(0, 1) if grid.wrap else 0,
-    )
-    for i, (name, w) in enumerate(zip(grid.header, widths, strict=True)):
-        wraps = i in grid.wrap
-        table.add_column(
-            cell(name),
-            justify="left" if i < grid.left else "right",
-            no_wrap=not wraps,
-            width=None if wraps else w + 2 * len(pad),
-            overflow="fold",
-            footer=cell(grid.total[i]) if grid.total else "",
-        )
-    for row in grid.rows:
-        table.add_row(*map(cell, row))
-    return table
 
 
 _LATEX = {
@@ -802,7 +787,8 @@ def list_grid(entries: Sequence[Entry]) -> Grid:
         for s, r, t in entries
     ]
     caption = "Any name or alias works wherever a spec file does · " + CONVENTION
-    return Grid("Built-in networks", header, rows, None, caption, left=6, wrap=(2, 3, 4, 5))
+    wrap, drop = (2, 3, 4, 5), (5, 4, 3, 1)
+    return Grid("Built-in networks", header, rows, None, caption, left=6, wrap=wrap, drop=drop)
 
 
 def list_json(entries: Sequence[Entry]) -> str:
@@ -876,6 +862,8 @@ def explain_grids(report: Report, calls: Sequence[Call]) -> list[Grid]:
         total,
         f"{tools} · - = not counted · {params_text(report.params)} · {CONVENTION}",
         left=2,
+        wrap=(1,),
+        drop=(1, 2),
     )
     rule_rows = [
         [c.torch, n, c.rules[n], si(c.counts[n])] for c in calls for n in names if c.rules[n]
@@ -992,7 +980,7 @@ def devices_grid(devices: Sequence[Device]) -> Grid:
         for d in devices
     ]
     caption = "Pass one to analyze/compare with --device NAME, or a profile file of your own."
-    return Grid("Device profiles", header, rows, None, caption, left=3, wrap=(1, 2))
+    return Grid("Device profiles", header, rows, None, caption, left=3, wrap=(1, 2), drop=(2,))
 
 
 def devices_json(devices: Sequence[Device]) -> str:
@@ -1031,7 +1019,8 @@ def check_grid(report: Report, checks: Sequence[Check]) -> Grid:
         else:
             verdict = f"off by {int(miss):+,}"
         relation = "<=" if c.kind == "max" else "=="
-        rows.append([c.quantity, f"{relation} {limit:,}", f"{c.actual:,}", verdict])
+        label = QUANTITY_LABELS.get(c.quantity, c.quantity)
+        rows.append([label, f"{relation} {limit:,}", f"{c.actual:,}", verdict])
     passed = all(c.ok for c in checks)
     caption = "all checks pass" if passed else "FAILED: exit status 1"
     title = f"{report.title or report.network}: budget check ({params_text(report.params)})"
@@ -1073,13 +1062,15 @@ def check_csv(checks: Sequence[Check]) -> str:
     return _csv(["quantity", "kind", "limit", "actual", "ok"], rows)
 
 
-def sweep_grid(points: Sequence[Point], title: str) -> Grid:
-    """`convcost sweep`: one row per point, its values and totals; points the network cannot
-    take show '-' and their error below the table."""
-    names = list(points[0].values) if points else []
+def sweep_grid(points: Sweep, title: str) -> Grid:
+    """`convcost sweep`: one row per point, its values and totals; failed points (also after
+    --pareto) show '-', and a count of them and their errors follow the table."""
+    shown = points.with_failed()
+    names = list(shown.names)
     header = [*names, "MACs", "params", "activations", "mem access"]
     rows, errors = [], []
-    for p in points:
+    p: Point
+    for p in shown:
         if p.totals is None:
             rows.append([*p.values.values(), "-", "-", "-", "-"])
             errors.append(" ".join(f"{k}={v}" for k, v in p.values.items()) + f": {p.error}")
@@ -1088,7 +1079,9 @@ def sweep_grid(points: Sequence[Point], title: str) -> Grid:
         rows.append(
             [*p.values.values(), si(t.macs), si(t.params), si(t.activations), si(t.mem_access)]
         )
-    caption = "\n".join([*errors, CONVENTION])
+    n = points.size
+    failed = [f"{len(errors):,} of {n:,} point{'s' if n != 1 else ''} failed:"] if errors else []
+    caption = "\n".join([*failed, *errors, CONVENTION])
     return Grid(title, header, rows, None, caption, left=len(names))
 
 
@@ -1097,39 +1090,51 @@ SWEEP_PIECE = 10_000
 
 
 def sweep_json(points: Sweep, network: str) -> Iterator[str]:
-    """`convcost sweep --format json`: network, and one object per point; in pieces, formatted
-    column by column (json.dumps per point would take half a second for 100,000 points)."""
+    """`convcost sweep --format json`: network; "points", one object per point shown that was
+    costed (values, exact totals); "failed", one per failed point (values, error), also with
+    --pareto. Values are numbers where they are constants, as in `analyze`'s params. In
+    pieces, formatted column by column (json.dumps per point would take half a second for
+    100,000 points)."""
     from itertools import islice
 
     dumps = json.dumps
     pieces = [
         [f"{dumps(n)}: {dumps(v)}" for v in vs]
-        for n, vs in zip(points.names, points.lists, strict=True)
+        for n, vs in zip(points.names, points.typed(), strict=True)
     ]
     totals = ", ".join(f"{dumps(f)}: %d" for f in COST_COLUMNS)
     line = '    {"values": {%s}, "totals": {' + totals + "}}"
-    values = map(", ".join, points.value_rows(pieces))
-    n = len(points)
+    costed = points.costed()
+    values = map(", ".join, costed.value_rows(pieces))
+    n = len(costed)
     yield f'{{\n  "network": {dumps(network)},\n  "points": ' + ("[\n" if n else "[]")
     for start in range(0, n, SWEEP_PIECE):
         stop = min(start + SWEEP_PIECE, n)
-        rows = zip(islice(values, stop - start), *points.columns(start, stop), strict=True)
-        lines = list(map(line.__mod__, rows))
-        for k, i, error in points.failures(start, stop):
-            shown = dumps(points.values(i))
-            lines[k - start] = f'    {{"values": {shown}, "error": {dumps(error)}}}'
+        rows = zip(islice(values, stop - start), *costed.columns(start, stop), strict=True)
+        yield ("" if start == 0 else ",\n") + ",\n".join(map(line.__mod__, rows))
+    failed = points.failed()
+    yield ("\n  ]" if n else "") + ',\n  "failed": ' + ("[\n" if failed else "[]")
+    for start in range(0, len(failed), SWEEP_PIECE):
+        lines = [
+            f'    {{"values": {{{", ".join(v[j] for v, j in zip(pieces, where, strict=True))}}}, '
+            f'"error": {dumps(points.errors[i])}}}'
+            for i in failed[start : start + SWEEP_PIECE]
+            for where in [points.indices(i)]
+        ]
         yield ("" if start == 0 else ",\n") + ",\n".join(lines)
-    yield ("\n  ]" if n else "") + "\n}\n"
+    yield ("\n  ]" if failed else "") + "\n}\n"
 
 
 def sweep_csv(points: Sweep) -> Iterator[str]:
-    """`convcost sweep --format csv`: values, exact totals, and the error for a failed point;
-    in pieces."""
+    """`convcost sweep --format csv`: values, exact totals, and the error for a failed point
+    (its totals empty; with --pareto, failed points are rows too, in their place); in
+    pieces."""
     import csv
     import io
     from itertools import islice, repeat
     from operator import add
 
+    points = points.with_failed()
     yield _csv([*points.names, *COST_COLUMNS, "error"], [])
     values = points.value_rows()
     for start in range(0, len(points), SWEEP_PIECE):

@@ -14,6 +14,12 @@ from typing import Any, NamedTuple
 
 from convcost.errors import ShapeError
 
+Pad = int | str | tuple[int, int] | tuple[int, int, int, int]
+"""Padding: one number for every side, [height, width] (each on both sides of its axis),
+[top, bottom, left, right], 'same' (see same_pad) or 'valid' (no padding)."""
+
+PAD_WORDS = ("same", "valid")
+
 
 class Shape(NamedTuple):
     """A feature map of `c` channels, `h` rows and `w` columns (fc outputs are c x 1 x 1)."""
@@ -36,23 +42,51 @@ class Shape(NamedTuple):
 
 
 def out_size(
-    size: int, k: int, stride: int, pad: int, dilation: int = 1, ceil: bool = False
+    size: int,
+    k: int,
+    stride: int,
+    pad: int,
+    dilation: int = 1,
+    ceil: bool = False,
+    pad_after: int | None = None,
 ) -> int:
-    """Output length along one axis (PyTorch's rule).
+    """Output length along one axis (PyTorch's rule), `pad` before and `pad_after` (default:
+    `pad`) after the input.
 
-    out = floor((size + 2*pad - dilation*(k-1) - 1) / stride) + 1, or ceil(...) + 1 with
-    `ceil`; in ceil mode the last window must start inside the input or left padding
+    out = floor((size + pad + pad_after - dilation*(k-1) - 1) / stride) + 1, or ceil(...) + 1
+    with `ceil`; in ceil mode the last window must start inside the input or left padding
     (torch drops it otherwise).
     """
-    span = size + (2 * pad - dilation * (k - 1) - 1)  # one operation on an array of sizes
+    after = pad if pad_after is None else pad_after
+    span = size + (pad + after - dilation * (k - 1) - 1)  # one operation on an array of sizes
     if not every(span >= 0):
+        padding = pad if pad_after is None or pad_after == pad else f"{pad}+{pad_after}"
         raise ShapeError(
-            f"kernel {k} (dilation {dilation}) does not fit input size {size} with padding {pad}"
+            f"kernel {k} (dilation {dilation}) does not fit input size {size} "
+            f"with padding {padding}"
         )
     n = -(-span // stride) + 1 if ceil else span // stride + 1
     if ceil:
         n -= (n - 1) * stride >= size + pad  # a window starting in the right padding: dropped
     return n
+
+
+def same_pad(size: int, k: int, stride: int = 1, dilation: int = 1) -> tuple[int, int]:
+    """Padding "same" along one axis, as (before, after): TensorFlow's SAME rule, which is
+    also PyTorch's `padding='same'` (that one exists at stride 1 only).
+
+    out    = ceil(size / stride)
+    total  = max((out - 1)*stride + dilation*(k - 1) + 1 - size, 0)
+    before = total // 2, after = total - before (an odd total puts the extra one after)
+    At stride 1 total = dilation*(k - 1): dilation*(k - 1)/2 each side for odd k, one more
+    after than before for even k (when dilation is odd).
+    out_size(size, k, stride, before, dilation, pad_after=after) is then ceil(size / stride).
+    """
+    out = -(-size // stride)
+    need = (out - 1) * stride + dilation * (k - 1) + 1 - size
+    total = max(need, 0) if type(need) is int else largest((need, 0))  # arrays: element-wise
+    before = total // 2
+    return before, total - before
 
 
 def every(ok: Any) -> bool:
@@ -97,3 +131,25 @@ def parse_hwc(text: str) -> Shape:
     if min(h, w, c) < 1:
         raise ShapeError(f"bad shape {text!r}: every size must be at least 1")
     return Shape(c, h, w)
+
+
+_PAD = re.compile(r"^\d+(\s*,\s*\d+)*$")
+
+
+def parse_pad(text: str) -> Pad:
+    """Parse padding as `convcost layer --padding` takes it: 'same', 'valid', 'N', 'H,W' or
+    'T,B,L,R' (top, bottom, left, right), e.g. '0,1,0,1' -> (0, 1, 0, 1)."""
+    t = text.strip().lower()
+    if t in PAD_WORDS:
+        return t
+    numbers = tuple(int(n) for n in t.split(",")) if _PAD.match(t) else ()
+    if len(numbers) == 1:
+        return numbers[0]
+    if len(numbers) == 2:
+        return numbers[0], numbers[1]
+    if len(numbers) == 4:
+        return numbers[0], numbers[1], numbers[2], numbers[3]
+    raise ShapeError(
+        f"bad padding {text!r}: expected same, valid, N, H,W or T,B,L,R (top, bottom, left, "
+        "right), e.g. 0,1,0,1"
+    )

@@ -1,8 +1,11 @@
 """Design sweeps: the cross product of parameter values, one row of totals per point.
 
 `--set width=1,0.75,0.5 --set resolution=224..226` gives 3 x 3 points, in order (the last name
-varies fastest). A point the network cannot take (ShuffleNet v1 with 5 groups, an input too
-small for its strides) is kept as a row with its error instead of stopping the sweep.
+varies fastest). Every value is checked, and the points counted from the ranges' bounds, before
+any point is costed: a value that can never be costed (`0.1..0.5`, `abc`) or too many points is
+a ConvcostError. A point the network cannot take (ShuffleNet v1 with 5 groups, an input too
+small for its strides) is kept with its error instead of stopping the sweep; the CLI fails only
+when every point did (`Sweep.all_failed`).
 
 Vectorised. Costs are polynomials (with floors) in the input's height and width, so points that
 differ only in params reaching nothing but the input's height and width (`resolution`: the
@@ -42,7 +45,7 @@ import numpy.typing as npt
 
 from convcost import expr
 from convcost.analysis import analyze, input_shape, resolve_params
-from convcost.errors import ConvcostError
+from convcost.errors import ConvcostError, did_you_mean
 from convcost.layers import COST_FIELDS, Cost
 from convcost.pareto import front
 from convcost.spec import Spec, Value
@@ -56,6 +59,8 @@ LIMIT = 2**60
 costed alone, with Python ints)."""
 _RANGE = re.compile(r"^\s*(-?\d+)\s*\.\.\s*(-?\d+)\s*$")
 _NUMBER = re.compile(r"^\s*-?\d+(\.\d*)?\s*$")  # reads no names (the usual swept value)
+_LITERAL = re.compile(r"^-?(0|[1-9]\d*)(\.\d*)?$")  # a number, written as Python reads it
+_CONSTANTS = ("true", "True", "false", "False")  # names an expression knows without a param
 _INT64 = 2**63
 
 Ints = npt.NDArray[np.int64]
@@ -83,6 +88,7 @@ class Sweep(Sequence[Point]):
         self.table: Ints = np.zeros((self.size, len(COST_FIELDS)), dtype=np.int64)
         self.exact: dict[int, Cost] = {}  # totals that do not fit in int64
         self.errors: dict[int, str] = {}
+        self.first: tuple[int, ConvcostError] | None = None  # the lowest failed point's error
         self.kept: list[int] | None = None  # the points shown (after --pareto); None: all
         self.batched = 0  # points costed in vectorised batches (the rest one by one)
 
@@ -101,6 +107,11 @@ class Sweep(Sequence[Point]):
     def values(self, i: int) -> dict[str, str]:
         """Point `i`'s values by name."""
         return {n: v[j] for n, v, j in zip(self.names, self.lists, self.indices(i), strict=True)}
+
+    def typed(self) -> list[list[Any]]:
+        """Per name, its values as `analyze` shows params: a number (or true/false) as such,
+        a value that reads other params as its text (see `constant`)."""
+        return [[constant(v) for v in vs] for vs in self.lists]
 
     def totals(self, i: int) -> Cost | None:
         """Point `i`'s exact totals, or None if it failed."""
@@ -147,6 +158,38 @@ class Sweep(Sequence[Point]):
         out.kept = kept
         return out
 
+    def costed(self) -> Sweep:
+        """The points shown that did not fail."""
+        if not self.errors:
+            return self
+        return self.subset([i for i in self.numbers() if i not in self.errors])
+
+    def with_failed(self) -> Sweep:
+        """The points shown and every failed point, in order (after --pareto, failed points
+        are listed although they are on no front)."""
+        if self.kept is None or not self.errors:
+            return self
+        return self.subset(sorted({*self.kept, *self.errors}))
+
+    def failed(self) -> list[int]:
+        """The numbers of every failed point of the sweep (shown or not), in order."""
+        return sorted(self.errors)
+
+    def all_failed(self) -> ConvcostError | None:
+        """If every point failed, the first point's error with a hint saying so; else None."""
+        if self.first is None or len(self.errors) < self.size:
+            return None
+        i, error = self.first
+        out = copy.copy(error)
+        point = " ".join(f"{k}={v}" for k, v in self.values(i).items())
+        note = (
+            f"the sweep's only point failed ({point})"
+            if self.size == 1
+            else f"all {self.size:,} points of the sweep failed; this is the first ({point})"
+        )
+        out.hint = f"{error.hint}\n  note: {note}" if error.hint else note
+        return out
+
     def __len__(self) -> int:
         return len(self.numbers())
 
@@ -172,33 +215,147 @@ class Sweep(Sequence[Point]):
             self.exact[i] = totals
 
 
-def values(name: str, text: str) -> list[str]:
-    """'1,0.75,0.5' -> ['1', '0.75', '0.5']; '1..4' -> ['1', '2', '3', '4']."""
+def parse(name: str, text: str) -> range | list[str]:
+    """'1,0.75,0.5' -> ['1', '0.75', '0.5']; '1..4' -> range(1, 5), never built as a list (its
+    size is known from its bounds). Raises ConvcostError for an empty list item, an empty
+    range, or '..' anywhere but alone between two whole numbers."""
+    where = f"--set {name}={text}"
     m = _RANGE.match(text)
     if m:
-        low, high = int(m.group(1)), int(m.group(2))
+        low, high = (_range_bound(where, m.group(k)) for k in (1, 2))
         if high < low:
-            raise ConvcostError(f"--set {name}={text}: the range is empty")
-        return [str(v) for v in range(low, high + 1)]
+            raise ConvcostError(f"{where}: the range is empty")
+        return range(low, high + 1)
     items = [v.strip() for v in text.split(",")]
     if not all(items):
-        raise ConvcostError(f"--set {name}={text}: an empty value in the list")
+        raise ConvcostError(f"{where}: an empty value in the list")
+    ranges = [item for item in items if ".." in item]
+    if ranges and len(items) == 1:
+        raise ConvcostError(
+            f"{where}: a range A..B needs whole numbers A and B (e.g. 1..8)",
+            hint=f"give other values as a list, e.g. --set {name}=0.25,0.5,0.75",
+        )
+    if ranges:
+        raise ConvcostError(
+            f"{where}: a range A..B is given alone, not in a list ('{ranges[0]}')",
+            hint="list every value, or give one range",
+        )
     return items
+
+
+def _range_bound(where: str, digits: str) -> int:
+    """A range's bound as an int; an error beyond the largest value a param may take."""
+    if len(digits.lstrip("-")) > len(str(expr.MAX_MAGNITUDE)) or (
+        abs(bound := int(digits)) > expr.MAX_MAGNITUDE
+    ):
+        raise ConvcostError(
+            f"{where}: {digits} is beyond the largest value a param may take "
+            f"({expr.MAX_MAGNITUDE:.0e})"
+        )
+    return bound
+
+
+def values(name: str, text: str) -> list[str]:
+    """'1,0.75,0.5' -> ['1', '0.75', '0.5']; '1..4' -> ['1', '2', '3', '4']."""
+    parsed = parse(name, text)
+    return [str(v) for v in parsed] if isinstance(parsed, range) else parsed
+
+
+def count(parsed: range | list[str]) -> int:
+    """How many values, from a range's bounds (len() of a range fails beyond sys.maxsize)."""
+    return parsed.stop - parsed.start if isinstance(parsed, range) else len(parsed)
+
+
+def _literal(text: str) -> int | float | None:
+    """A plain number as an expression reads it ('224', '0.75', not '007'), if `text` is one
+    within the expression language's limits."""
+    if len(text) > 40 or not _LITERAL.match(text):
+        return None
+    number = float(text) if "." in text else int(text)
+    return number if abs(number) <= expr.MAX_MAGNITUDE else None
+
+
+def constant(text: str) -> Any:
+    """A swept value as `analyze` shows it: its value (int, float or bool) when it reads no
+    params, else its text."""
+    number = _literal(text)
+    if number is not None:
+        return number
+    try:
+        return expr.evaluate(text, {})
+    except (ConvcostError, ValueError):
+        return text
+
+
+def check(spec: Spec, name: str, text: str, given: str | None = None) -> None:
+    """Raise the error every point would meet if `text`, a value of param `name` (from
+    `--set name=given`), cannot be evaluated at any point: it does not parse, reads a name
+    that is not a param defined before `name` (--set values are evaluated among those), or
+    reads no params and fails anyway."""
+    if _literal(text) is not None:  # the usual value
+        return
+    where = f"--set {name}={text if given is None else given}"
+    try:
+        tree = ast.parse(text.strip(), mode="eval") if len(text) <= expr.MAX_LENGTH else None
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        tree = None
+    reads = False
+    if tree is not None:
+        called = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
+        before = list(itertools.takewhile(lambda k: k != name, spec.params))
+        for n in ast.walk(tree):
+            if not isinstance(n, ast.Name) or id(n) in called:
+                continue
+            if n.id in before:
+                reads = True
+            elif n.id in spec.params:
+                raise ConvcostError(
+                    f"{where}: '{n.id}' comes after '{name}' in the spec's params, so a value "
+                    f"of {name} cannot read it"
+                )
+            elif n.id not in _CONSTANTS:
+                known = [*before, *expr.FUNCTIONS]
+                raise ConvcostError(
+                    f"{where}: unknown name '{n.id}'{did_you_mean(n.id, known)}",
+                    hint="a value is a number, or an expression over the params before "
+                    f"{name} in the spec ({', '.join(before) or 'none'})",
+                )
+    if reads:
+        return  # whether it evaluates depends on the point
+    try:
+        expr.evaluate(text, {})
+    except ConvcostError as e:
+        raise ConvcostError(f"{where}: {e.message}") from None
+    except ValueError:  # a NUL byte (Python API only: argv cannot hold one)
+        raise ConvcostError(f"{where}: cannot parse {text!r}") from None
 
 
 def sweep(spec: Spec, sets: Mapping[str, str]) -> Sweep:
     """Cost every combination of the values of `sets`, in order (the last name varies
-    fastest)."""
+    fastest). Raises ConvcostError, before costing any point, for an unknown param, a value
+    that cannot be evaluated at any point (`check`), or more than MAX_POINTS points (counted
+    from the ranges' bounds)."""
     names = list(sets)
     for name in names:
         if name not in spec.params:
             resolve_params(spec, {name: "0"})  # raises the usual unknown-param error
-    lists = [values(n, sets[n]) for n in names]
+    parsed = [parse(n, sets[n]) for n in names]
+    counts = [count(p) for p in parsed]
     total = 1
-    for v in lists:
-        total *= len(v)
+    for c in counts:
+        total *= c
     if total > MAX_POINTS:
-        raise ConvcostError(f"the sweep has {total:,} points; the limit is {MAX_POINTS:,}")
+        each = " x ".join(f"{c:,} {n}" for n, c in zip(names, counts, strict=True))
+        raise ConvcostError(
+            f"the sweep has {total:,} points ({each}); the limit is {MAX_POINTS:,}"
+            if len(names) > 1
+            else f"the sweep has {total:,} points; the limit is {MAX_POINTS:,}"
+        )
+    for name, p in zip(names, parsed, strict=True):
+        if isinstance(p, list):
+            for text in dict.fromkeys(p):
+                check(spec, name, text, sets[name])
+    lists = [[str(v) for v in p] if isinstance(p, range) else p for p in parsed]
     out = Sweep(names, lists)
     _Run(spec, out).all()
     return out
@@ -229,6 +386,8 @@ class _Run:
         except ConvcostError as e:
             where = f"{e.loc}: " if e.loc else ""
             self.out.put(i, None, where + e.message)
+            if self.out.first is None or i < self.out.first[0]:
+                self.out.first = (i, e)
 
     def all(self) -> None:
         out = self.out

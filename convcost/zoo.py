@@ -29,12 +29,23 @@ def builtin_names() -> list[str]:
     return sorted(f[:-5] for f in os.listdir(specs_dir()) if f.endswith(".yaml"))
 
 
+BUILTIN = "builtin:"
+"""How messages name a built-in spec: `builtin:shufflenet_v1.yaml:74:18`. Not `specs/...`,
+which would be a file in the working folder, perhaps another one of the same name."""
+
+
+def builtin_label(name: str) -> str:
+    """The file name errors give for built-in spec `name`."""
+    return f"{BUILTIN}{name}.yaml"
+
+
 @cache
 def builtin(name: str) -> Spec:
     """Parse a built-in spec by its exact name."""
     with open(os.path.join(specs_dir(), f"{name}.yaml"), encoding="utf-8") as f:
-        text = f.read()
-    return load_spec(text, f"specs/{name}.yaml")
+        text = f.read(MAX_SPEC_BYTES + 1)
+    SOURCES[builtin_label(name)] = text
+    return load_spec(text, builtin_label(name))
 
 
 ALIASES = re.compile(r"^aliases:\s*\[([^\]]*)\]", re.MULTILINE)
@@ -114,17 +125,21 @@ def load(arg: str) -> Spec:
 
 
 def source_text(file: str) -> str | None:
-    """The text of the spec an error points into (read this run, a file or a built-in)."""
+    """The text of the spec an error points into: read this run, a built-in (the packaged
+    file, whatever the working folder holds), or a file; None if it cannot be read or is
+    larger than any spec may be."""
     if file in SOURCES:
         return SOURCES[file]
-    if os.path.isfile(file):
-        try:
-            with open(file, encoding="utf-8") as f:
-                return f.read()
-        except (OSError, UnicodeDecodeError):
+    if file.startswith(BUILTIN):
+        name = file.removeprefix(BUILTIN).removesuffix(".yaml")
+        if name not in builtin_names():
             return None
-    name = file.removeprefix("specs/").removesuffix(".yaml")
-    if file.startswith("specs/") and name in builtin_names():
-        with open(os.path.join(specs_dir(), f"{name}.yaml"), encoding="utf-8") as f:
-            return f.read()  # not parsed: the error may be in this very spec
-    return None
+        file = os.path.join(specs_dir(), f"{name}.yaml")  # not parsed: the error may be in it
+    if not os.path.isfile(file):  # nor a folder, nor a pipe (read once already, if at all)
+        return None
+    try:
+        with open(file, encoding="utf-8") as f:
+            text = f.read(MAX_SPEC_BYTES + 1)
+    except (OSError, UnicodeDecodeError):
+        return None
+    return text if len(text) <= MAX_SPEC_BYTES else None

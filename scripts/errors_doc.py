@@ -62,6 +62,7 @@ CASES = [
     ),
     ("Layers", "Missing argument", "spec", H + "layers:\n  - conv: {k: 3}\n"),
     ("Layers", "Empty argument", "spec", H + "layers:\n  - conv: {out: 8, k: null}\n"),
+    ("Layers", "Bad padding", "spec", H + "layers:\n  - conv: {out: 8, pad: [1, 2, 3]}\n"),
     ("Layers", "Not a whole number", "spec", H + "layers:\n  - conv: {out: 2.5}\n"),
     (
         "Layers",
@@ -257,6 +258,16 @@ CASES = [
     ("Devices", "Unknown device", "cmd", "convcost analyze vgg16 --device gpus"),
     ("Devices", "Bad profile value", "cmddev", "convcost analyze vgg16 --device my-phone.yaml"),
     ("Devices", "Unknown precision", "cmd", "convcost analyze vgg16 --precision fp64"),
+    ("Devices", "A directory as a profile", "cmd", "convcost analyze vgg16 --device nets/"),
+    ("Sweeps", "A range of fractions", "cmd", "convcost sweep mobilenet_v1 --set width=0.1..0.5"),
+    ("Sweeps", "Unknown name in a value", "cmd", "convcost sweep mobilenet_v1 --set width=abc"),
+    (
+        "Sweeps",
+        "Too many points",
+        "cmd",
+        "convcost sweep mobilenet_v1 --set width=0..1000000000000",
+    ),
+    ("Sweeps", "Every point failed", "cmd", "convcost sweep shufflenet_v1 --set groups=5,6"),
 ]
 
 INTRO = """# Error catalogue

@@ -15,6 +15,31 @@ COMMANDS = re.findall(
 )
 
 
+YAML_SYNTAX = "YAML syntax error: "
+CLICK_INVALID = re.compile(r"Error: Invalid value for ('[^']+'(?: / '[^']+')?): (.*)")
+CLICK_CHOICE = re.compile(r"'(.*)' is not one of (.*)\.")
+
+
+def assert_documented(actual: str, documented: str) -> None:
+    """The first line of the message is the documented one, exactly, in every word convcost
+    owns. Two kinds of words it does not own are checked for what they must say, not how:
+    PyYAML's description of a syntax error (libyaml and the pure-Python parser word it
+    differently, as do their versions) and click's usage errors (`Error: ...`; click rewords
+    them between versions): those must name the option, the value and the choices."""
+    if YAML_SYNTAX in documented:
+        head = documented[: documented.index(YAML_SYNTAX) + len(YAML_SYNTAX)]
+        assert actual.startswith(head), (actual, documented)
+    elif m := CLICK_INVALID.fullmatch(documented):
+        choice = CLICK_CHOICE.fullmatch(m[2])
+        said = [choice[1], *re.findall(r"'([^']+)'", choice[2])] if choice else [m[2]]
+        for word in [*re.findall(r"'([^']+)'", m[1]), *said]:
+            assert word in actual, (word, actual, documented)
+    elif documented.startswith("Error: "):  # convcost's message, in click's frame
+        assert actual.endswith(documented.removeprefix("Error: ")), (actual, documented)
+    else:
+        assert actual == documented
+
+
 def test_the_catalogue_covers_many_errors():
     assert len(SPECS) + len(COMMANDS) == DOC.count("\n### ") >= 60
 
@@ -25,7 +50,7 @@ def test_spec_examples(run, tmp_path, monkeypatch, title, spec, message):
     (tmp_path / "net.yaml").write_text(spec + "\n", encoding="utf-8")
     result = run("analyze", "net.yaml")
     assert result.exit_code == 2 and "Traceback" not in result.stderr
-    assert result.stderr.splitlines()[0] == message
+    assert_documented(result.stderr.splitlines()[0], message)
 
 
 def _setup(tmp_path: Path) -> None:
@@ -45,4 +70,4 @@ def test_command_examples(run, tmp_path, monkeypatch, title, command, message):
     result = run(*shlex.split(command))
     assert result.exit_code == 2 and "Traceback" not in result.stderr
     lines = [line for line in result.stderr.splitlines() if line.lower().startswith("error:")]
-    assert lines[0] == message
+    assert_documented(lines[0], message)

