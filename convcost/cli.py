@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from convcost import __version__
-from convcost.errors import ConvcostError, ExitStatus
+from convcost.errors import ConvcostError, ExitStatus, plural
 
 if TYPE_CHECKING:
     from convcost.analysis import Report
@@ -598,7 +598,7 @@ def sweep(spec: str, sets: dict[str, str], pareto: str | None, fmt: str) -> None
     if error is not None:
         raise error
     total, failed = len(points), len(points.errors)
-    title = f"{loaded.title or loaded.name}: {render.plural(total, 'point')}"
+    title = f"{loaded.title or loaded.name}: {plural(total, 'point')}"
     if pareto:
         points = sweeps.pareto(points, pareto)
         title += f", {len(points):,} on the Pareto front of MACs and {pareto}"

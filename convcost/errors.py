@@ -90,6 +90,11 @@ class ShapeError(ConvcostError):
     """A layer cannot be applied to its input: sizes, groups, mismatched merges."""
 
 
+def plural(n: int, noun: str) -> str:
+    """'1 layer', '2 layers', '1,024 layers'."""
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
+
+
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """A ' (did you mean 'x'?)' suffix from the closest choices, or ''."""
     import difflib  # only when there is an error to explain

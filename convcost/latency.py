@@ -33,6 +33,7 @@ from convcost.layers import CATEGORIES, KINDS
 from convcost.limits import MAX_SPEC_BYTES
 from convcost.memory import PRECISIONS
 from convcost.spec import Parser, compose
+from convcost.zoo import BUILTIN
 
 KEYS = (
     "name",
@@ -86,9 +87,10 @@ def device_names() -> list[str]:
 
 
 def load_device(arg: str) -> Device:
-    """A profile file by path (ARG ends in .yaml/.yml, contains a path separator, or exists),
-    else a shipped profile by name."""
-    if arg.endswith((".yaml", ".yml")) or "/" in arg or os.sep in arg or os.path.exists(arg):
+    """A profile file by path (ARG ends in .yaml/.yml, contains a path separator, or is a
+    file), else a shipped profile by name (labelled builtin:devices/NAME.yaml in messages, never
+    a file of that name in the working folder)."""
+    if arg.endswith((".yaml", ".yml")) or "/" in arg or os.sep in arg or os.path.isfile(arg):
         return parse_device(read_profile(arg), arg)
     names = device_names()
     if arg not in names:
@@ -98,7 +100,7 @@ def load_device(arg: str) -> Device:
             "or give the path of a profile file (docs/devices.md)",
         )
     return parse_device(
-        read_profile(os.path.join(devices_dir(), f"{arg}.yaml")), f"devices/{arg}.yaml"
+        read_profile(os.path.join(devices_dir(), f"{arg}.yaml")), f"{BUILTIN}devices/{arg}.yaml"
     )
 
 

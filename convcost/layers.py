@@ -24,7 +24,7 @@ import inspect
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
-from convcost.errors import ShapeError
+from convcost.errors import ShapeError, plural
 from convcost.shapes import PAD_WORDS, Pad, Shape, every, gcd, largest, out_size, same_pad
 
 if TYPE_CHECKING:
@@ -468,7 +468,7 @@ def split(x: Shape, *, parts: int, index: int) -> Result:
     A view: all counts 0.
     """
     _at_least(1, parts=parts)
-    require(0 <= index < parts, f"index {index} out of range for {parts} parts")
+    require(0 <= index < parts, f"index {index} out of range for {plural(parts, 'part')}")
     require(x.c % parts == 0, f"{x.c} channels cannot be split into {parts} equal parts")
     return Result(Shape(x.c // parts, x.h, x.w), Cost())
 

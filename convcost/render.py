@@ -12,6 +12,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from convcost.analysis import LayerCost, Report, SeparableComparison, cost_dict
+from convcost.errors import plural
 from convcost.layers import Cost
 from convcost.table import Grid
 
@@ -91,11 +92,6 @@ def times(ratio: float) -> str:
     if ratio >= 0.1 or ratio == 0:
         return f"{ratio:.2f}x"
     return f"1/{1 / ratio:.1f}x"
-
-
-def plural(n: int, noun: str) -> str:
-    """'1 layer', '2 layers', '1,024 layers'."""
-    return f"{n:,} {noun}" + ("" if n == 1 else "s")
 
 
 def layers_text(report: Report) -> str:

@@ -269,3 +269,12 @@ def test_doc_lists_the_shipped_profiles():
         peaks = " / ".join(f"{d.peak_gmacs[p]:g}" for p in ("fp32", "fp16", "int8"))
         figures = f"| {peaks} | {d.bandwidth_gbs:g} | {d.launch_us:g} | {d.group_launches} |"
         assert row.endswith(figures)
+
+
+def test_a_shipped_profile_is_never_a_file_of_its_name(run, tmp_path, monkeypatch):
+    # a folder (or stray file) called `gpu` in the working folder does not shadow the profile
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "gpu").mkdir()
+    result = run("analyze", "mobilenet_v1", "--device", "gpu", "-f", "json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["device"]["name"] == "gpu"
