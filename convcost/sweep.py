@@ -255,12 +255,6 @@ def _range_bound(where: str, digits: str) -> int:
     return bound
 
 
-def values(name: str, text: str) -> list[str]:
-    """'1,0.75,0.5' -> ['1', '0.75', '0.5']; '1..4' -> ['1', '2', '3', '4']."""
-    parsed = parse(name, text)
-    return [str(v) for v in parsed] if isinstance(parsed, range) else parsed
-
-
 def count(parsed: range | list[str]) -> int:
     """How many values, from a range's bounds (len() of a range fails beyond sys.maxsize)."""
     return parsed.stop - parsed.start if isinstance(parsed, range) else len(parsed)

@@ -18,7 +18,7 @@ from convcost.errors import ConvcostError
 from convcost.layers import Cost, _bins
 from convcost.shapes import out_size
 from convcost.spec import Spec
-from convcost.sweep import Sweep, pareto, spatial_params, sweep, values
+from convcost.sweep import Sweep, pareto, parse, spatial_params, sweep
 from convcost.zoo import builtin, load
 
 
@@ -29,8 +29,8 @@ def rows(run, *args: str) -> list[dict[str, str]]:
 
 
 def test_values():
-    assert values("w", "1,0.75, 0.5") == ["1", "0.75", "0.5"]
-    assert values("g", "1..4") == ["1", "2", "3", "4"]
+    assert parse("w", "1,0.75, 0.5") == ["1", "0.75", "0.5"]
+    assert parse("g", "1..4") == range(1, 5)
 
 
 def test_mobilenet_tables_6_and_7(run):
@@ -111,7 +111,7 @@ def per_point(spec: Spec, chosen: dict[str, str]) -> tuple[Cost | None, str]:
 
 def assert_exact(spec: Spec, sets: dict[str, str]) -> Sweep:
     result = sweep(spec, sets)
-    combos = itertools.product(*(values(n, v) for n, v in sets.items()))
+    combos = itertools.product(*(map(str, parse(n, v)) for n, v in sets.items()))
     assert [p.values for p in result] == [dict(zip(sets, c, strict=True)) for c in combos]
     for p in result:
         assert (p.totals, p.error) == per_point(spec, p.values), p.values
