@@ -12,6 +12,7 @@ a millisecond a row, which a 100,000-row table cannot afford.
 from __future__ import annotations
 
 import os
+import re
 import sys
 import textwrap
 from collections.abc import Iterator, Sequence
@@ -63,8 +64,25 @@ def natural_widths(grid: Grid) -> list[int]:
     return [max(len(row[i]) for row in cells) for i in range(len(grid.header))]
 
 
-def _longest_word(texts: Iterator[str]) -> int:
-    return max((len(w) for t in texts for w in t.split()), default=1)
+NUMBER = re.compile(r"[-+(]*\d[\d,.]*[%xKMGT]?[),.;:]*")
+"""A word that is a number ('2,930,592', '(+13.7%)', '1.5G,'): never folded."""
+
+
+def _longest_word(texts: Iterator[str], numbers: bool = False) -> int:
+    """The longest word's length (only the words that are numbers, with `numbers`)."""
+    words = (w for t in texts for w in t.split())
+    if numbers:
+        words = (w for w in words if NUMBER.fullmatch(w))
+    return max((len(w) for w in words), default=1)
+
+
+def _hard_width(grid: Grid, i: int, soft: int) -> int:
+    """How narrow column `i` may fold as a last resort: a text column to FOLD_WIDTH, but never
+    through a number in it; any other column not at all."""
+    if i >= grid.left:
+        return soft
+    cells = [*grid.rows, *([grid.total] if grid.total else [])]
+    return min(soft, max(FOLD_WIDTH, _longest_word((row[i] for row in cells), numbers=True)))
 
 
 def _soft_widths(grid: Grid, natural: Sequence[int], fit: bool) -> list[int]:
@@ -120,7 +138,7 @@ def layout(grid: Grid, width: int, fit: bool = True) -> Layout:
     budget = width - 3 * len(columns) - 1
     widths = _fill([natural[c] for c in columns], [soft[c] for c in columns], budget)
     if fit and sum(widths) > budget:
-        hard = [min(soft[c], FOLD_WIDTH) if c < grid.left else soft[c] for c in columns]
+        hard = [_hard_width(grid, c, soft[c]) for c in columns]
         widths = _fill([soft[c] for c in columns], hard, budget)
     return Layout(columns, widths, left_out)
 

@@ -264,3 +264,13 @@ def test_layout_never_cuts_a_number(width):
     assert text.count("1,234,567") == 12
     assert "x" * table.FOLD_WIDTH in text  # the name folded, whole across lines
     assert text.count("x") == 50 + 0
+
+
+def test_prose_never_folds_through_a_number():
+    # a text column folds as a last resort, but a number in it stays on one line
+    number = "12,043,776,000,123"
+    grid = table.Grid(
+        "t", ["where", "n"], [[f"saves {number} elements", "1"]], None, "", left=2, wrap=(0,)
+    )
+    text = "\n".join(t for _, t in table.lines(grid, 20))
+    assert number in text
