@@ -51,15 +51,17 @@ class ConvcostError(Exception):
         """`file:line:col: path: message`, then the source line with a caret, then the hint."""
         head = f"{self.loc}: " if self.loc else ""
         where = f"{self.path}: " if self.path else ""
-        lines = [f"{head}{where}{self.message}"]
+        lines = [printable(f"{head}{where}{self.message}", newlines=True)]
         if self.loc and source is not None:
             text = source.splitlines()
             if 0 < self.loc.line <= len(text):
-                code, caret = window(text[self.loc.line - 1].replace("\t", " "), self.loc.col)
+                raw = text[self.loc.line - 1].replace("\t", " ")
+                before = printable(raw[: self.loc.col - 1])  # the caret keeps its character
+                code, caret = window(before + printable(raw[self.loc.col - 1 :]), len(before) + 1)
                 lines.append(f"  {self.loc.line:>4} | {code}")
                 lines.append(f"       | {' ' * caret}^")
         if self.hint:
-            lines.append(f"  hint: {self.hint}")
+            lines.append(printable(f"  hint: {self.hint}", newlines=True))
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -88,6 +90,16 @@ class SpecError(ConvcostError):
 
 class ShapeError(ConvcostError):
     """A layer cannot be applied to its input: sizes, groups, mismatched merges."""
+
+
+_CONTROLS = {c: f"\\x{c:02x}" for c in (*range(0x20), *range(0x7F, 0xA0))}
+_CONTROLS_BUT_NEWLINE = {c: e for c, e in _CONTROLS.items() if c != 0x0A}
+
+
+def printable(text: str, newlines: bool = False) -> str:
+    """`text` with control characters (escape sequences, tabs, carriage returns; newlines too
+    unless `newlines`) written as \\xNN, so that text from a spec cannot drive the terminal."""
+    return text.translate(_CONTROLS_BUT_NEWLINE if newlines else _CONTROLS)
 
 
 def plural(n: int, noun: str) -> str:

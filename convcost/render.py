@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from convcost.analysis import LayerCost, Report, SeparableComparison, cost_dict
-from convcost.errors import plural
+from convcost.errors import plural, printable
 from convcost.layers import Cost
 from convcost.table import Grid
 
@@ -735,7 +735,7 @@ def latex(grid: Grid) -> str:
         lines += [r"\midrule", row(grid.total)]
     lines += [r"\bottomrule", r"\end{tabular}", r"\end{table}"]
     lines += ["% " + line for line in grid.caption.splitlines()]
-    return "\n".join(lines) + "\n"
+    return printable("\n".join(lines) + "\n", newlines=True)
 
 
 def markdown(grid: Grid) -> str:
@@ -749,7 +749,7 @@ def markdown(grid: Grid) -> str:
     ]
     rows = [*grid.rows, *([grid.total] if grid.total else [])]
     lines += ["| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in rows]
-    return "\n".join([*lines, "", grid.caption, ""])
+    return printable("\n".join([*lines, "", grid.caption, ""]), newlines=True)
 
 
 def paper_text(paper: Mapping[str, str]) -> str:

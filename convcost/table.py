@@ -18,6 +18,8 @@ import textwrap
 from collections.abc import Iterator, Sequence
 from typing import NamedTuple, TextIO
 
+from convcost.errors import printable
+
 PIPED_WIDTH = 160
 """Width at which prose columns wrap in a table written to a file or pipe (or $COLUMNS)."""
 
@@ -176,6 +178,25 @@ def _join(parts: Sequence[str]) -> str:
     return ("  " + "   ".join(parts)).rstrip()
 
 
+def _printable(grid: Grid) -> Grid:
+    """`grid` with control characters escaped in its title, caption and text columns (numbers
+    hold none)."""
+    text = [i for i in range(len(grid.header)) if i < grid.left or i in grid.wrap]
+
+    def row(cells: list[str]) -> list[str]:
+        out = list(cells)
+        for i in text:
+            out[i] = printable(out[i])
+        return out
+
+    return grid._replace(
+        title=printable(grid.title, newlines=True),
+        caption=printable(grid.caption, newlines=True),
+        rows=[row(r) for r in grid.rows],
+        total=row(grid.total) if grid.total else None,
+    )
+
+
 def _wrap_text(text: str, width: int) -> list[str]:
     return [
         line
@@ -187,7 +208,9 @@ def _wrap_text(text: str, width: int) -> list[str]:
 def lines(grid: Grid, width: int, fit: bool = True) -> Iterator[tuple[str, str]]:
     """The table's text, line by line, each with its part: 'title', 'header', 'body', 'total'
     or 'caption'. The title is centred over the table, the caption wraps at the table's
-    width or CAPTION_WIDTH, whichever is wider but within `width`."""
+    width or CAPTION_WIDTH, whichever is wider but within `width`. Control characters in
+    text (a spec's names) are shown escaped, never sent to the terminal."""
+    grid = _printable(grid)
     lay = layout(grid, width, fit)
     full = table_width(lay.widths)
     text_width = max(full, min(width, CAPTION_WIDTH))
