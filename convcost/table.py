@@ -182,6 +182,12 @@ def _printable(grid: Grid) -> Grid:
     """`grid` with control characters escaped in its title, caption and text columns (numbers
     hold none)."""
     text = [i for i in range(len(grid.header)) if i < grid.left or i in grid.wrap]
+    rows = [*grid.rows, *([grid.total] if grid.total else [])]
+    if all(r[i].isprintable() for r in rows for i in text):  # the usual case: copy nothing
+        return grid._replace(
+            title=printable(grid.title, newlines=True),
+            caption=printable(grid.caption, newlines=True),
+        )
 
     def row(cells: list[str]) -> list[str]:
         out = list(cells)
