@@ -142,3 +142,121 @@ def test_bad_arguments(run, tmp_path, monkeypatch, args, message):
     assert result.exit_code == 2 and message in result.stderr, result.stderr
     assert "Traceback" not in result.stderr
     assert list(tmp_path.iterdir()) == []  # nothing written, not even a temporary file
+
+
+def _touch(a, b) -> bool:
+    """Whether boxes (x0, y0, x1, y1) overlap or touch."""
+    return a[0] <= b[2] and b[0] <= a[2] and a[1] <= b[3] and b[1] <= a[3]
+
+
+def _on_line(seg, box, steps: int = 200) -> bool:
+    """Whether some point of line `seg` lies in `box` (sampled)."""
+    x0, y0, x1, y1 = seg
+    return any(
+        _touch((x, y, x, y), box)
+        for t in (i / steps for i in range(steps + 1))
+        for x, y in [(x0 + (x1 - x0) * t, y0 + (y1 - y0) * t)]
+    )
+
+
+def test_placement_of_200_crowded_labels_has_no_overlaps():
+    """Labels wider than the gaps between points: each goes to another spot, none overlaps."""
+    px_per_pt = plot.DPI / 72
+    frame = (100.0, 80.0, 1500.0, 980.0)
+    legend = (1300.0, 80.0, 1500.0, 140.0)
+    anchors, sizes = [], []
+    for i in range(200):  # 20 x 10, jittered; labels 30 to 110 pixels wide, points 66 apart
+        row, col = divmod(i, 20)
+        anchors.append((130 + 66 * col + i * 37 % 11 * 2, 120 + 86 * row + i * 53 % 13 * 2))
+        sizes.append((30 + i * 29 % 9 * 10, 16))
+    order = sorted(range(200), key=lambda i: -anchors[i][1])
+    placed = plot.place(anchors, sizes, order, frame, [legend], px_per_pt)
+
+    assert sorted(placed) == list(range(200)) and all(p.free for p in placed.values())
+    assert len({p.offset for p in placed.values()}) >= 5  # crowded: many spots were needed
+    r = plot.MARKER * px_per_pt
+    markers = [(x - r, y - r, x + r, y + r) for x, y in anchors]
+    boxes = {i: p.box for i, p in placed.items()}
+    for i, p in placed.items():
+        x0, y0, x1, y1 = p.box
+        assert (x1 - x0, y1 - y0) == pytest.approx(sizes[i])
+        assert frame[0] <= x0 and x1 <= frame[2] and frame[1] <= y0 and y1 <= frame[3]
+        assert not _touch(p.box, legend)
+        assert not any(_touch(p.box, m) for m in markers)
+        assert not any(_touch(p.box, b) for j, b in boxes.items() if j != i)
+        if p.leader is not None:
+            others = [b for j, b in boxes.items() if j != i] + markers[:i] + markers[i + 1 :]
+            assert not any(_on_line(p.leader, b) for b in [*others, legend])
+    assert any(p.leader is not None for p in placed.values())
+
+
+def test_placement_takes_the_first_free_spot_else_the_first():
+    """A heap of points at one place: the first four labels take the four near corners in
+    turn; the rest find no free spot and go to the first, all the same."""
+    placed = plot.place([(500.0, 500.0)] * 40, [(60.0, 16.0)] * 40, range(40), (0, 0, 1e3, 1e3))
+    assert [placed[i].offset for i in range(4)] == plot.SPOTS[:4]
+    assert all(placed[i].free for i in range(4))
+    assert all(placed[i].offset == plot.SPOTS[0] and not placed[i].free for i in range(4, 40))
+
+
+def test_placement_is_the_greedy_one_with_every_box_compared():
+    """The grid only saves comparisons: the spots are those of trying each against everything
+    placed before it, as the plot did before (with a leader line sampled, not solved)."""
+    px_per_pt, frame = 1.5, (0.0, 0.0, 900.0, 600.0)
+    anchors = [(40.0 + i * 173 % 820, 30.0 + i * 97 % 540) for i in range(300)]
+    sizes = [(20.0 + i * 7 % 60, 9.0) for i in range(300)]
+    order = sorted(range(300), key=lambda i: -anchors[i][1])
+    placed = plot.place(anchors, sizes, order, frame, [(700.0, 0.0, 900.0, 60.0)], px_per_pt)
+
+    r = plot.MARKER * px_per_pt
+    taken = [(x - r, y - r, x + r, y + r) for x, y in anchors] + [(700.0, 0.0, 900.0, 60.0)]
+    lines = []
+    for i in order:
+        (x, y), (w, h) = anchors[i], sizes[i]
+        for dx, dy in plot.SPOTS:
+            x0 = x + dx * px_per_pt - (0 if dx > 0 else w)
+            y0 = y + dy * px_per_pt - (0 if dy > 0 else h)
+            box = (x0, y0, x0 + w, y0 + h)
+            if not (frame[0] <= x0 <= box[2] <= frame[2] and frame[1] <= y0 <= box[3] <= frame[3]):
+                continue
+            if any(_touch(box, t) for t in taken) or any(_on_line(line, box) for line in lines):
+                continue
+            leader = plot._leader((x, y), (dx, dy), px_per_pt) if abs(dx) > plot.LEADER else None
+            if leader is not None:
+                mine = taken[i]
+                if any(_on_line(leader, t) for t in taken if t is not mine):
+                    continue
+            expected = plot.Placement((dx, dy), box, leader, True)
+            break
+        else:
+            x0, y0 = x + 3 * px_per_pt, y + 3 * px_per_pt
+            expected = plot.Placement(plot.SPOTS[0], (x0, y0, x0 + w, y0 + h), None, False)
+        assert placed[i] == expected, i
+        taken.append(expected.box)
+        if expected.leader is not None:
+            lines.append(expected.leader)
+    spots = {p.offset for p in placed.values() if p.free}
+    assert len(spots) >= 8 and any(not p.free for p in placed.values())  # a crowded test
+
+
+def test_placed_boxes_are_the_drawn_labels(monkeypatch):
+    """The arithmetic boxes `place` tests are where matplotlib draws the labels."""
+    pytest.importorskip("matplotlib")
+    nets = [
+        plot.Point(f"net{i}" + "x" * (i % 7), {"macs": 1e8 * 1.07**i, "params": 1e6 * 1.05**i})
+        for i in range(60)
+    ]
+    seen = {}
+    label = plot._label
+
+    def spy(ax, points, *args):
+        seen["ax"], seen["placed"] = ax, label(ax, points, *args)
+        return seen["placed"]
+
+    monkeypatch.setattr(plot, "_label", spy)
+    plot.render(nets, "macs", "params", "png", ["caption"])
+    ax, placed = seen["ax"], seen["placed"]
+    drawn = {t.get_text(): t.get_window_extent().extents for t in ax.texts}
+    assert len(placed) == 60
+    for i, p in placed.items():
+        assert tuple(drawn[nets[i].label]) == pytest.approx(p.box, abs=1e-6)
