@@ -11,7 +11,8 @@ yaml`; the default table <= 1.6x `import click, yaml, rich.console, rich.table`;
 spec as JSON < 0.5 s; every convcost run < 60 MiB. Issue 7: a 100,000-point sweep (100 MobileNet
 v1 widths x 1,000 resolutions, as JSON) < 1 s. Issue 12: a labelled plot of 1,000 points
 (MobileNet v1 at 1,000 widths) < 10 s; any table at most 3x the JSON time of the same command
-and under 150 MiB (the 100,000-point sweep; a 100,000-layer spec). A report, not a test: exit 1 only if a command fails.
+and under 150 MiB (the 100,000-point sweep; a 100,000-layer spec). A report, not a test: exit 1
+only if a command fails.
 """
 
 from __future__ import annotations
