@@ -14,56 +14,245 @@ The Python API (nothing heavy is imported until it is used):
 159744
 >>> convcost.counted(convcost.analyze("mobilenet_v2"), "ptflops").total  # ptflops 0.7.5
 320300008
+
+Every function checks its arguments: bad ones raise ConvcostError (or a subclass, such as
+SpecError) with one clear message, as the command line prints them; docs/api.md lists them.
 """
 
 from __future__ import annotations
 
+import math
+import numbers
+import os
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
+from convcost.errors import ConvcostError, did_you_mean
+
 __version__ = "0.1.0"
+__all__ = ["ConvcostError", "__version__", "analyze", "analyze_name", "counted", "layer"]
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
-
     from convcost.analysis import Report
     from convcost.conventions import Counted
+    from convcost.shapes import Pad
+
+Param = float | int | bool | str
+"""A param's value: a number, true or false (for a param whose default is), or an expression
+over the other params, as `--set` takes it."""
+GROUPINGS = ("layer", "category", "block")
+"""What `by` takes: one row per layer, per layer category, or per block (path prefix)."""
+LAYER_KINDS = {
+    "conv": "conv",
+    "pw": "pw",
+    "dw": "dw",
+    "dwsep": "dwsep",
+    "dwconv": "dw",
+    "pwconv": "pw",
+}
+"""`layer`'s kinds, as `convcost layer` takes them (dwconv and pwconv are dw and pw)."""
+LAYER_OPTIONS = ("out", "k", "stride", "pad", "groups", "bias", "bn")
 
 
-def analyze(spec: str, /, **params: float | int | bool | str) -> Report:
-    """Analyze a built-in network (by name or alias) or a spec file (by path).
+def analyze(spec: str | os.PathLike[str], /, **params: Param) -> Report:
+    """Analyze a built-in network (by name or alias) or a spec file (by path; "-" is standard
+    input).
 
-    Keyword arguments override the spec's params: `analyze("mobilenet_v1", width=0.5)`;
-    strings are expressions over the other params, as with `--set`.
+    Keyword arguments override the spec's params: numbers (`width=0.5`, `resolution=160`),
+    True or False for a param whose default is true or false, or strings, which are
+    expressions over the other params as `--set` takes them (`classes="10 * 100"`).
     """
-    return analyze_name(spec, {k: _expression(v) for k, v in params.items()})
+    return analyze_name(spec, params)
 
 
-def analyze_name(name_or_path: str, overrides: Mapping[str, str] | None = None) -> Report:
-    """Like `analyze`, with the params as `--set` takes them: {"width": "0.5"}."""
+def analyze_name(
+    name_or_path: str | os.PathLike[str], overrides: Mapping[str, Param] | None = None
+) -> Report:
+    """Like `analyze`, with the params as a mapping: {"width": 0.5} or {"width": "0.5"}."""
     from convcost.analysis import analyze as run
+    from convcost.analysis import resolve_params
     from convcost.zoo import load
 
-    return run(load(name_or_path), overrides)
+    if isinstance(name_or_path, os.PathLike):
+        name_or_path = os.fspath(name_or_path)
+    if not isinstance(name_or_path, str):
+        raise ConvcostError(
+            f"a spec is a network name or a file path (a str), got {_shown(name_or_path)}"
+        )
+    if "\0" in name_or_path:
+        raise ConvcostError(f"a spec name or path has no NUL character, got {_shown(name_or_path)}")
+    if overrides is None:
+        overrides = {}
+    if not isinstance(overrides, Mapping):
+        raise ConvcostError(
+            f"params are a mapping such as {{'width': 0.5}}, got {_shown(overrides)}"
+        )
+    spec = load(name_or_path)
+    defaults = resolve_params(spec) if overrides else {}
+    sets = {}
+    for key, value in overrides.items():
+        if not isinstance(key, str):
+            raise ConvcostError(f"param names are strings, got {_shown(key)}")
+        sets[key] = _expression(key, value, defaults.get(key))
+    return run(spec, sets)
 
 
-def layer(kind: str, shape: str, **options: int | bool | None) -> Report:
-    """One layer as `convcost layer` builds it: kind conv, pw, dw or dwsep; shape 'HxWxC';
-    options out, k, stride, pad, groups, bias, bn (see convcost.analysis.LayerOptions)."""
+def layer(kind: str, shape: str, **options: int | bool | str | tuple[int, ...] | None) -> Report:
+    """One layer as `convcost layer` builds it: kind conv, pw, dw or dwsep (dwconv and pwconv
+    too); shape 'HxWxC'; options out (output channels), k (kernel: 3, pw 1), stride (1),
+    pad ('same', 'valid', N, (H, W) or (top, bottom, left, right)), groups (1), bias and bn
+    (False): see docs/api.md."""
     from convcost.analysis import LayerOptions, layer_report
+    from convcost.limits import MAX_SIZE
     from convcost.shapes import parse_hwc
 
-    return layer_report(kind, parse_hwc(shape), LayerOptions(**options))  # type: ignore[arg-type]
+    kind = LAYER_KINDS[_choice(kind, "kind", LAYER_KINDS)]
+    if not isinstance(shape, str):
+        raise ConvcostError(f"shape is a string 'HxWxC' such as '64x64x3', got {_shown(shape)}")
+    x = parse_hwc(shape)
+    for key in options:
+        if key not in LAYER_OPTIONS:
+            raise ConvcostError(
+                f"unknown option '{key}'{did_you_mean(key, LAYER_OPTIONS)}",
+                hint="options: " + ", ".join(LAYER_OPTIONS),
+            )
+    out = options.get("out")
+    if out is None and kind != "dw":
+        raise ConvcostError(f"layer '{kind}' needs out= (output channels)")
+    size = {
+        key: _whole(options.get(key, default), key, 1, MAX_SIZE)
+        for key, default in (("k", 1 if kind == "pw" else 3), ("stride", 1), ("groups", 1))
+    }
+    flags = {key: _flag(options.get(key, False), key) for key in ("bias", "bn")}
+    return layer_report(
+        kind,
+        x,
+        LayerOptions(
+            None if out is None else _whole(out, "out", 1, MAX_SIZE),
+            size["k"],
+            size["stride"],
+            _pad(options.get("pad")),
+            size["groups"],
+            flags["bias"],
+            flags["bn"],
+        ),
+    )
 
 
 def counted(report: Report, convention: str, by: str = "layer", depth: int = 1) -> Counted:
     """What another tool reports for `report`: convention paper, ptflops, fvcore, thop or
-    torch (see convcost.conventions); `.total`, `.layers`, and `.groups` for `by`."""
+    torch (see convcost.conventions); `.total`, `.layers`, and `.groups` for `by` (category, or
+    block with `depth` path segments)."""
+    from convcost.analysis import Report
+    from convcost.conventions import CONVENTIONS
     from convcost.conventions import counted as count
 
+    if not isinstance(report, Report):
+        raise ConvcostError(f"report is a Report (from convcost.analyze), got {_shown(report)}")
+    if not isinstance(convention, str):  # an unknown name: conventions.counted names it
+        _choice(convention, "convention", CONVENTIONS)
+    _grouping(by, depth)
     return count(report, convention, by, depth)
 
 
-def _expression(value: float | int | bool | str) -> str:
+# -- argument checks, shared with Report's methods -------------------------------------------
+
+
+def _shown(value: object) -> str:
+    """`value` as a message shows it: its type and repr, shortened; never fails (an int of
+    4,300 digits has no repr)."""
+    if isinstance(value, int) and value.bit_length() > 1000:  # repr refuses 4,300 digits
+        return f"an int of about {int(value.bit_length() * math.log10(2)):,} digits"
+    text = repr(value)
+    if len(text) > 40:
+        text = f"{text[:25]}...{text[-12:]}"
+    return text if value is None else f"{type(value).__name__} {text}"
+
+
+def _choice(value: object, what: str, choices: Iterable[str]) -> str:
+    """`value` if it is one of `choices`, else a ConvcostError naming them."""
+    names = list(choices)
+    if isinstance(value, str) and value in names:
+        return value
+    close = did_you_mean(value, names) if isinstance(value, str) else ""
+    raise ConvcostError(f"{what} must be one of {', '.join(names)}; got {_shown(value)}{close}")
+
+
+def _whole(value: object, what: str, low: int = 1, high: int | None = None) -> int:
+    """`value` if it is an int (not a bool) from `low` to `high`, else a ConvcostError."""
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        n = int(value)
+        if n >= low and (high is None or n <= high):
+            return n
+    bounds = f"of at least {low:,}" if high is None else f"from {low:,} to {high:,}"
+    raise ConvcostError(f"{what} must be a whole number {bounds}; got {_shown(value)}")
+
+
+def _flag(value: object, what: str) -> bool:
+    """`value` if it is True or False, else a ConvcostError (no truthy strings)."""
     if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
+        return value
+    raise ConvcostError(f"{what} must be True or False; got {_shown(value)}")
+
+
+def _grouping(by: object, depth: object) -> None:
+    """Check `by` (layer, category or block) and `depth` (a count of path segments, with
+    by="block" only)."""
+    _choice(by, "by", GROUPINGS)
+    _whole(depth, "depth")
+    if by != "block" and depth != 1:
+        raise ConvcostError(f"depth applies to by='block' only (this is by={by!r})")
+
+
+def _pad(value: object) -> Pad | None:
+    """`layer`'s pad: None or 'same' (None), 'valid', N, (H, W) or (top, bottom, left, right),
+    each from 0 to MAX_SIZE."""
+    from convcost.limits import MAX_SIZE
+
+    if value is None or (isinstance(value, str) and value == "same"):
+        return None
+    if isinstance(value, str) and value == "valid":
+        return "valid"
+    if isinstance(value, tuple | list) and len(value) in (2, 4):
+        sides = tuple(_whole(v, "each pad", 0, MAX_SIZE) for v in value)
+        return sides  # type: ignore[return-value]
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return _whole(value, "pad", 0, MAX_SIZE)
+    raise ConvcostError(
+        "pad must be 'same', 'valid', a whole number, (height, width) or (top, bottom, left, "
+        f"right); got {_shown(value)}"
+    )
+
+
+def _expression(key: str, value: object, default: object) -> str:
+    """A param override as `--set` takes it: a number, True or False, or an expression, checked
+    against the kind of the param's default (numbers only where the default is a number)."""
+    from convcost.expr import MAX_MAGNITUDE
+
+    if isinstance(value, str):
+        return value
+    is_flag = isinstance(default, bool)
+    is_number = isinstance(default, int | float) and not is_flag
+    if isinstance(value, bool):
+        if default is None or is_flag:  # an unknown key: resolve_params names it
+            return "true" if value else "false"
+        raise ConvcostError(f"param '{key}' takes a number, not True or False; got {value}")
+    if isinstance(value, numbers.Real) and default is not None and not is_number:
+        takes = "True or False" if is_flag else f"an expression (its default is {_shown(default)})"
+        raise ConvcostError(f"param '{key}' takes {takes}; got {_shown(value)}")
+    if isinstance(value, numbers.Integral):
+        if abs(int(value)) > MAX_MAGNITUDE:
+            raise ConvcostError(f"param '{key}' is too large (limit {MAX_MAGNITUDE:.0e})")
+        return str(int(value))
+    if isinstance(value, numbers.Real):
+        try:
+            number = float(value)
+        except OverflowError:  # a Fraction beyond any float
+            raise ConvcostError(f"param '{key}' is too large (limit {MAX_MAGNITUDE:.0e})") from None
+        if not math.isfinite(number):
+            raise ConvcostError(f"param '{key}' must be a finite number; got {number}")
+        return repr(number)
+    raise ConvcostError(
+        f"param '{key}' must be a number, True or False, or an expression string; "
+        f"got {_shown(value)}"
+    )

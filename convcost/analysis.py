@@ -6,14 +6,14 @@ and branches, threading shapes through the registered layer kinds, and aggregati
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import ChainMap, Counter
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from convcost import expr
-from convcost.errors import ConvcostError, Loc, ShapeError, SpecError, did_you_mean
+from convcost.errors import ConvcostError, Loc, ShapeError, SpecError, did_you_mean, plural
 from convcost.layers import CATEGORIES, COST_FIELDS, KINDS, Arg, Cost, separable_ratio
-from convcost.limits import MAX_BLOCK_DEPTH, MAX_LAYERS, MAX_SIZE
+from convcost.limits import MAX_BLOCK_DEPTH, MAX_LAYERS, MAX_SIZE, MAX_STEPS
 from convcost.shapes import PAD_WORDS, Pad, Shape
 from convcost.spec import (
     Block,
@@ -81,16 +81,21 @@ class Report(NamedTuple):
 
     def to_dict(self, precision: str = "fp32") -> dict[str, Any]:
         """The report as `analyze --format json` writes it."""
-        from convcost.memory import memory
+        from convcost import _choice
+        from convcost.memory import PRECISIONS, memory
         from convcost.render import report_dict
 
+        _choice(precision, "precision", PRECISIONS)
         return report_dict(self, memory(self, precision))
 
     def to_markdown(self, by: str = "layer", depth: int = 1, precision: str = "fp32") -> str:
         """The report as `analyze --format markdown` writes it."""
-        from convcost.memory import memory
+        from convcost import _choice, _grouping
+        from convcost.memory import PRECISIONS, memory
         from convcost.render import analyze_grid, markdown
 
+        _grouping(by, depth)
+        _choice(precision, "precision", PRECISIONS)
         return markdown(analyze_grid(self, memory(self, precision), by, depth))
 
     def by_category(self) -> dict[str, Cost]:
@@ -102,6 +107,9 @@ class Report(NamedTuple):
 
     def by_block(self, depth: int = 1) -> dict[str, Cost]:
         """Totals per path prefix of `depth` segments, in network order."""
+        from convcost import _whole
+
+        _whole(depth, "depth")
         groups: dict[str, list[Cost]] = {}
         for layer in self.layers:
             groups.setdefault(block_of(layer, depth), []).append(layer.cost)
@@ -126,27 +134,62 @@ def _sum(costs: Iterable[Cost]) -> Cost:
     return total
 
 
-def resolve_params(spec: Spec, overrides: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """Bind spec params in order; `overrides` (from --set) are expressions over the others."""
+def resolve_params(spec: Spec, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Bind spec params in order; `overrides` (from --set) are expressions over the others,
+    or (from the Python API) numbers and booleans. An override has its default's type: a
+    boolean param takes only true or false, a numeric one only numbers, a table only a table."""
+
+    def show(v: Any) -> str:
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        return expr.clip(v) if isinstance(v, str) else expr.brief(v)
+
     overrides = dict(overrides or {})
     for key in overrides:
         if key not in spec.params:
-            known = ", ".join(spec.params) or "none"
+            known = expr.clip(", ".join(spec.params) or "none")
             raise SpecError(
-                f"unknown param '{key}' for {spec.name}{did_you_mean(key, spec.params)}",
+                f"unknown param '{expr.clip(str(key))}' for {expr.clip(spec.name)}"
+                f"{did_you_mean(expr.clip(str(key)), spec.params)}",
                 hint=f"params: {known}",
             )
     scope: dict[str, Any] = {}
     for key, value in spec.params.items():
-        if key in overrides:
+        if key not in overrides:
+            scope[key] = _evaluate(value, scope) if isinstance(value.raw, str) else value.raw
+            continue
+        given = overrides[key]
+        shown = show(given)
+        try:
+            if isinstance(given, str):
+                new = expr.evaluate(given, scope)
+            elif isinstance(given, bool | int | float):
+                expr.check_number(given)
+                new = given
+            else:
+                raise SpecError(f"a {type(given).__name__} is not a number, true/false or text")
+        except ConvcostError as e:
+            raise SpecError(f"--set {key}={shown}: {e.message}") from None
+        default = value.raw
+        if isinstance(default, str):  # an expression over the params before: its value here
             try:
-                scope[key] = expr.evaluate(overrides[key], scope)
-            except ConvcostError as e:
-                raise SpecError(f"--set {key}={overrides[key]}: {e.message}") from None
-        elif isinstance(value.raw, str):
-            scope[key] = _evaluate(value, scope)
+                default = _evaluate(value, scope)
+            except ConvcostError:
+                default = None  # replaced anyway; nothing to compare with
+        if isinstance(default, bool):
+            want, ok = "true or false", isinstance(new, bool)
+        elif isinstance(default, int | float):
+            want, ok = "a number", isinstance(new, int | float) and not isinstance(new, bool)
+        elif isinstance(default, Mapping | list):
+            want, ok = "a table", isinstance(new, type(default))
         else:
-            scope[key] = value.raw
+            want, ok = "", True
+        if not ok:
+            raise SpecError(
+                f"--set {key}={shown}: {key} takes {want} (its default is "
+                f"{show(value.raw)}), got {show(new)}"
+            )
+        scope[key] = new
     return scope
 
 
@@ -176,6 +219,7 @@ def analyze(
     shape = _input(spec, scope)
     if size is not None:
         shape = Shape(shape.c, *size)
+    _refuse_too_many(spec)
     expander = _Expander(spec, scope)
     expander.sequence(spec.layers, Tensor(shape, -1), "", scope)
     return Report.of(spec.name, params, shape, tuple(expander.out), spec.title)
@@ -382,6 +426,7 @@ def _names(items: Sequence[Item], block_body: bool = False) -> list[str]:
     In a block's body a lone unnamed parallel adds no segment: the block names it.
     """
     plain = [i.item if isinstance(i, WhenItem) else i for i in items]
+    unnamed_parallels = sum(isinstance(i, ParallelItem) and not i.name for i in plain)
     bases = []
     for item in plain:
         if item.name:
@@ -391,7 +436,7 @@ def _names(items: Sequence[Item], block_body: bool = False) -> list[str]:
         elif isinstance(item, UseItem):
             bases.append(item.block)
         elif isinstance(item, ParallelItem):
-            alone = sum(isinstance(i, ParallelItem) and not i.name for i in plain) == 1
+            alone = unnamed_parallels == 1
             bases.append("" if block_body and alone else item.default_name)
         else:
             bases.append("repeat" if isinstance(item, RepeatItem) else "group")
@@ -417,6 +462,80 @@ def _numbered(base: str, n: int) -> str:
     return f"{base}{'_' if base[-1:].isdigit() else ''}{n}"
 
 
+def _scope(scope: Mapping[str, Any], names: dict[str, Any]) -> Mapping[str, Any]:
+    """`scope` with `names` on top. Every visited item makes a scope: a small one is copied (the
+    fastest), a large one (a spec may have thousands of params) chained, never copied, so a
+    visit costs the same whatever the number of params."""
+    if isinstance(scope, dict) and len(scope) <= 64:
+        return {**scope, **names}
+    return _chain(scope, names)
+
+
+def _chain(scope: Mapping[str, Any], names: dict[str, Any]) -> ChainMap[str, Any]:
+    """`names` on top of `scope`, neither copied: later changes to `names` are seen."""
+    if isinstance(scope, ChainMap):
+        return scope.new_child(names)
+    return ChainMap(names, cast("dict[str, Any]", scope))
+
+
+def _at(scope: Mapping[str, Any], x: Tensor) -> Mapping[str, Any]:
+    """The scope of an item reading `x`: C, H and W are its input's channels, height, width."""
+    return _scope(scope, {"C": x.shape.c, "H": x.shape.h, "W": x.shape.w})
+
+
+def _least_layers(item: Item, spec: Spec, blocks: dict[str, int]) -> int:
+    """Layers `item` adds at the least, known without expanding it: one per layer (unless
+    under `when`), a merge per parallel, a repeat's body once, a block's body (memoised in
+    `blocks`) per use."""
+    if isinstance(item, WhenItem):
+        return 0
+    if isinstance(item, LayerItem):
+        return 1
+    if isinstance(item, UseItem):
+        if item.block not in blocks:
+            blocks[item.block] = 0  # a block using itself is refused when expanded
+            blocks[item.block] = _least_sum(spec.blocks[item.block].layers, spec, blocks)
+        return blocks[item.block]
+    if isinstance(item, GroupItem | RepeatItem):
+        return _least_sum(item.layers, spec, blocks)
+    merge = 1 + (len(item.branches) if item.split else 0)
+    return merge + sum(_least_sum(b, spec, blocks) for b in item.branches)
+
+
+def _least_sum(items: Sequence[Item], spec: Spec, blocks: dict[str, int]) -> int:
+    return sum(_least_layers(i, spec, blocks) for i in items)
+
+
+def _refuse_too_many(spec: Spec) -> None:
+    """Refuse a spec whose items surely add more than MAX_LAYERS layers (a huge flat spec)
+    before expanding it, located, like the expansion, at the layer past the limit."""
+    _count_layers(spec.layers, "", 0, spec, {})
+
+
+def _count_layers(
+    items: Sequence[Item], parent: str, total: int, spec: Spec, blocks: dict[str, int]
+) -> int:
+    """`total` plus the least layers `items` add; SpecError at the item passing MAX_LAYERS."""
+    for index, item in enumerate(items):
+        least = _least_layers(item, spec, blocks)
+        if total + least > MAX_LAYERS:
+            path = _join(parent, _names(items)[index])
+            bare = item.item if isinstance(item, WhenItem) else item
+            if isinstance(bare, GroupItem):  # find the layer in it
+                _count_layers(bare.layers, path, total, spec, blocks)
+            raise SpecError(
+                f"the network expands to more than {MAX_LAYERS:,} layers", bare.loc, path
+            )
+        total += least
+    return total
+
+
+STEPS_HINT = (
+    "a step is an item visited, a block argument bound or an empty branch taken, "
+    "whether it adds a layer or not; a repeat takes its body's steps each time"
+)
+
+
 class _Expander:
     """Expands items depth-first, appending a LayerCost per primitive layer to `out`."""
 
@@ -425,7 +544,10 @@ class _Expander:
         self.base = base  # what every block body sees: params and activation names
         self.out: list[LayerCost] = []
         self.stack: list[tuple[str, Loc]] = []
-        self.branches: list[tuple[str, int]] = []  # (parallel path, branch index), outermost first
+        self.branches: tuple[tuple[str, int], ...] = ()  # (parallel path, branch), outermost 1st
+        self.steps = 0  # items visited, at most MAX_STEPS
+        self.repeats: list[tuple[str, Loc, int]] = []  # repeats being expanded: path, loc, times
+        self.names: dict[tuple[int, bool], list[str]] = {}  # _names of each list of the spec
 
     def sequence(
         self,
@@ -435,39 +557,88 @@ class _Expander:
         scope: Mapping[str, Any],
         block_body: bool = False,
     ) -> Tensor:
-        for item, name in zip(items, _names(items, block_body), strict=True):
+        key = (id(items), block_body)  # the spec's tuples live as long as the expander
+        if key not in self.names:
+            self.names[key] = _names(items, block_body)
+        for item, name in zip(items, self.names[key], strict=True):
             x = self.item(item, x, _join(parent, name), scope)
         return x
 
     def item(self, item: Item, x: Tensor, path: str, scope: Mapping[str, Any]) -> Tensor:
-        local = {**scope, "C": x.shape.c, "H": x.shape.h, "W": x.shape.w}
+        self.step(1, item, path)
         if isinstance(item, WhenItem):
-            cond = _evaluate(item.cond, local)
+            cond = _evaluate(item.cond, _at(scope, x))
             if not isinstance(cond, bool):
                 raise SpecError(
                     f"when must be true or false, got {_shown(cond)}", item.cond.loc, path
                 )
-            return self.item(item.item, x, path, scope) if cond else x
+            if not cond:
+                return x
+            item = item.item
         if isinstance(item, LayerItem):
-            return self.layer(item, x, path, local)
-        if isinstance(item, UseItem):
-            return self.use(item, x, path, local)
+            return self.layer(item, x, path, _at(scope, x))
         if isinstance(item, GroupItem):
             return self.sequence(item.layers, x, path, scope)
-        if isinstance(item, RepeatItem):
-            times = _integer(item.times, local, "times")
-            if not 1 <= times <= MAX_LAYERS:
-                raise SpecError(
-                    f"times must be from 1 to {MAX_LAYERS:,}, got {times:,}", item.times.loc, path
-                )
+        if isinstance(item, ParallelItem):
+            return self.parallel(item, x, path, scope)
+        if isinstance(item, UseItem):
+            return self.use(item, x, path, _at(scope, x))
+        return self.repeat(item, x, path, scope, _at(scope, x))
+
+    def repeat(
+        self,
+        item: RepeatItem,
+        x: Tensor,
+        path: str,
+        scope: Mapping[str, Any],
+        local: Mapping[str, Any],
+    ) -> Tensor:
+        times = _integer(item.times, local, "times")
+        if not 1 <= times <= MAX_LAYERS:
+            raise SpecError(
+                f"times must be from 1 to {MAX_LAYERS:,}, got {times:,}", item.times.loc, path
+            )
+        if not item.layers:
+            return x  # nothing to repeat (and no steps to count)
+        self.repeats.append((path, item.loc, times))
+        try:
             for i in range(times):
-                rep, inner = _numbered(path, i + 1), {**scope, "i": i}
+                rep, inner = _numbered(path, i + 1), _scope(scope, {"i": i})
                 if len(item.layers) == 1:  # the body is the repetition: unit1, unit2, ...
                     x = self.item(item.layers[0], x, rep, inner)
                 else:
                     x = self.sequence(item.layers, x, rep, inner)
-            return x
-        return self.parallel(item, x, path, scope)
+        finally:
+            self.repeats.pop()
+        return x
+
+    def step(self, n: int, item: Item, path: str) -> None:
+        """Count `n` steps of work for `item`: a visit, a block argument bound, an empty branch
+        entered. SpecError past MAX_STEPS."""
+        self.steps += n
+        if self.steps > MAX_STEPS:
+            raise self.traced(self.overworked(item, path))
+
+    def overworked(self, item: Item, path: str) -> SpecError:
+        """The error once MAX_STEPS steps are taken: at the innermost repeat being expanded
+        (the others in the hint), else at the item."""
+        added = plural(len(self.out), "layer")
+        if not self.repeats:
+            return SpecError(
+                f"the expansion takes more than {MAX_STEPS:,} steps, adding {added}",
+                (item.item if isinstance(item, WhenItem) else item).loc,
+                path,
+                hint=STEPS_HINT,
+            )
+        (where, loc, times), *outer = reversed(self.repeats)
+        enclosing = ", ".join(f"{p} at line {at.line} ({n:,} times)" for p, at, n in outer)
+        return SpecError(
+            f"expanding this repeat ({times:,} times) takes more than {MAX_STEPS:,} steps, "
+            f"adding {added}",
+            loc,
+            where,
+            hint=(f"inside {enclosing}; " if enclosing else "") + STEPS_HINT,
+        )
 
     def layer(self, item: LayerItem, x: Tensor, path: str, scope: Mapping[str, Any]) -> Tensor:
         kind = KINDS[item.kind]
@@ -524,7 +695,7 @@ class _Expander:
         self.out.append(
             layer._replace(
                 sources=tuple(t.src for t in inputs),
-                branch=tuple(self.branches),
+                branch=self.branches,
                 torch=torch or (default.raw if default else layer.torch),
             )
         )
@@ -553,17 +724,19 @@ class _Expander:
                     path,
                     hint="arguments: " + (", ".join(block.args) or "none"),
                 )
+        self.step(len(block.args), item, path)
         args: dict[str, Any] = {}
+        bound = _chain(scope, args)  # a default sees the arguments before it
         for key, default in block.args.items():
             if key in item.args:
                 args[key] = _evaluate(item.args[key], scope)
             elif default is None:
                 raise SpecError(f"block '{item.block}' needs '{key}'", item.loc, path)
             else:
-                args[key] = _evaluate(default, {**scope, **args})
+                args[key] = _evaluate(default, bound)
         self.stack.append((item.block, item.loc))
         try:
-            return self.sequence(block.layers, x, path, {**self.base, **args}, True)
+            return self.sequence(block.layers, x, path, _scope(self.base, args), True)
         finally:
             self.stack.pop()
 
@@ -572,16 +745,18 @@ class _Expander:
     ) -> Tensor:
         outs = []
         n = len(item.branches)
+        self.step(sum(not branch for branch in item.branches), item, path)  # empty: no visit
+        outer = self.branches  # one tuple shared by every layer of a branch, not one each
         for b, branch in enumerate(item.branches):
             branch_path = _join(path, f"b{b + 1}")
-            self.branches.append((path, b))
+            self.branches = (*outer, (path, b))
             y = x
             if item.split:
                 y = self.emit(
                     "split", [x], {"parts": n, "index": b}, _join(branch_path, "split"), item.loc
                 )
             outs.append(self.sequence(branch, y, branch_path, scope))
-            self.branches.pop()
+        self.branches = outer
         return self.emit(item.merge, outs, {}, _join(path, item.merge), item.loc)
 
 

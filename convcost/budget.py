@@ -9,6 +9,7 @@ suffix is refused: m is milli in SI, and g and t are no SI prefixes at all.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from fractions import Fraction
 from typing import NamedTuple
 
@@ -19,6 +20,9 @@ from convcost.layers import COST_FIELDS
 SUFFIXES = {"": 1, "K": 10**3, "k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12}
 _AMOUNT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([A-Za-z]?)\s*$")
 _NOT_SI = {"m": "m is milli in SI", "g": "g is no SI prefix", "t": "t is no SI prefix"}
+MAX_DIGITS = 100
+"""Digits an amount may have (whole and fraction part together): more than any total reaches,
+and few enough that every amount converts and prints (Python refuses ints of 4,300 digits)."""
 
 
 def amount(text: str, what: str) -> Fraction:
@@ -29,9 +33,19 @@ def amount(text: str, what: str) -> Fraction:
         hint = "write e.g. 600M, 4.5M or 568740352"
         if m and m.group(2).upper() in SUFFIXES:
             number, suffix = m.group(1), m.group(2)
-            hint = f"{_NOT_SI[suffix]}; did you mean {number}{suffix.upper()}?"
-        raise ConvcostError(f"{what}: '{text}' is not an amount", hint=hint)
+            hint = f"{_NOT_SI[suffix]}; did you mean {brief(number)}{suffix.upper()}?"
+        raise ConvcostError(f"{what}: '{brief(text)}' is not an amount", hint=hint)
+    digits = len(m.group(1).replace(".", ""))
+    if digits > MAX_DIGITS:
+        raise ConvcostError(
+            f"{what}: '{brief(text)}' has {digits:,} digits; an amount has at most {MAX_DIGITS}"
+        )
     return Fraction(m.group(1)) * SUFFIXES[m.group(2)]
+
+
+def brief(text: str, width: int = 40) -> str:
+    """`text` as a message shows it: whole if short, else its start and end around '...'."""
+    return text if len(text) <= width else f"{text[: width - 15]}...{text[-12:]}"
 
 
 class Check(NamedTuple):
@@ -49,19 +63,23 @@ def quantity(name: str) -> str:
     field = name.replace("-", "_")
     if field not in COST_FIELDS:
         raise ConvcostError(
-            f"unknown quantity '{name}'{did_you_mean(field, COST_FIELDS)}",
+            f"unknown quantity '{brief(name)}'{did_you_mean(field, COST_FIELDS)}",
             hint="quantities: " + ", ".join(COST_FIELDS),
         )
     return field
 
 
 def check(
-    report: Report, maxima: dict[str, Fraction], expected: dict[str, Fraction]
+    report: Report,
+    maxima: Sequence[tuple[str, Fraction]],
+    expected: Sequence[tuple[str, Fraction]],
 ) -> list[Check]:
-    """Every bound (actual <= limit) and expectation (actual == value), in that order."""
+    """Every bound (actual <= limit) and expectation (actual == value), in that order, each
+    (quantity, amount) pair as given: two expectations of one quantity are both checked, so
+    `--expect macs=1 --expect macs=568740352` fails."""
     out = []
     for kind, limits in (("max", maxima), ("expect", expected)):
-        for field, limit in limits.items():
+        for field, limit in limits:
             actual = getattr(report.totals, field)
             ok = actual <= limit if kind == "max" else actual == limit
             out.append(Check(field, kind, limit, actual, ok))

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from convcost.analysis import Report
     from convcost.conventions import Counted
     from convcost.latency import Timing
+    from convcost.shapes import Pad
     from convcost.spec import Spec
     from convcost.table import Grid
 
@@ -167,30 +168,12 @@ def emit(
 
 
 def write_atomic(path: str, text: str | bytes | Iterable[str]) -> None:
-    """Write `text` (or bytes) to a temporary file beside `path`, then rename it over `path`:
-    the file is either the whole new output or untouched."""
-    import os
-    import tempfile
+    """Write `text` (or bytes, or text in pieces) to --output `path`: a regular file is
+    replaced atomically (whole or untouched, through symlinks, no temporary file left even on
+    Ctrl-C or SIGTERM), a device or FIFO written in place; see convcost.files.write_output."""
+    from convcost.files import write_output
 
-    folder = os.path.dirname(os.path.abspath(path))
-    try:
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".convcost-", suffix=".tmp")
-    except OSError as e:
-        raise ConvcostError(f"cannot write {path}: {e.strerror}") from None
-    mask = os.umask(0)
-    os.umask(mask)
-    try:
-        os.chmod(tmp, 0o666 & ~mask)  # mkstemp makes it 0600; give what open() would
-        if isinstance(text, bytes):
-            with os.fdopen(fd, "wb") as b:
-                b.write(text)
-        else:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.writelines([text] if isinstance(text, str) else text)
-        os.replace(tmp, path)
-    except OSError as e:
-        os.unlink(tmp)
-        raise ConvcostError(f"cannot write {path}: {e.strerror}") from None
+    write_output(path, text)
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -329,18 +312,37 @@ def compare(
     )
 
 
+class Size(click.IntRange):
+    """A size for `layer`: a whole number from 1 to limits.MAX_SIZE, the limit a spec has. A
+    number with more digits than that limit is refused before it is converted (Python refuses
+    to convert 4,300 digits), and a long one is shortened in the message."""
+
+    def __init__(self) -> None:
+        from convcost.limits import MAX_SIZE
+
+        super().__init__(min=1, max=MAX_SIZE)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str):
+            digits = value.strip().removeprefix("+").lstrip("0")
+            if digits.isdigit() and len(digits) > len(str(self.max)):
+                shown = value if len(value) <= 40 else f"{value[:25]}...{value[-12:]}"
+                self.fail(f"{shown} is larger than {self.max:,}, the limit on any size", param, ctx)
+        return super().convert(value, param, ctx)
+
+
 @cli.command()
 @click.argument("kind", type=click.Choice(["conv", "dw", "pw", "dwsep", "dwconv", "pwconv"]))
 @click.option("--in", "inp", required=True, metavar="HxWxC", help="Input shape, e.g. 64x64x3.")
-@click.option("--out", type=click.IntRange(min=1), help="Output channels.")
+@click.option("--out", type=Size(), help="Output channels.")
 @click.option(
     "-k",
     "--kernel",
-    type=click.IntRange(min=1),
+    type=Size(),
     default=None,
     help="Kernel size  [default: 3; pw is always 1]",
 )
-@click.option("-s", "--stride", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option("-s", "--stride", type=Size(), default=1, show_default=True)
 @click.option(
     "-p",
     "--padding",
@@ -353,7 +355,7 @@ def compare(
 @click.option(
     "-g",
     "--groups",
-    type=click.IntRange(min=1),
+    type=Size(),
     default=1,
     show_default=True,
     help="Groups (conv and pw).",
@@ -396,11 +398,11 @@ def layer(
     from convcost.analysis import LayerOptions, compare_separable, layer_report
     from convcost.guidelines import g1_bound
     from convcost.memory import memory
-    from convcost.shapes import parse_hwc, parse_pad
+    from convcost.shapes import parse_hwc
 
     kind = {"dwconv": "dw", "pwconv": "pw"}.get(kind, kind)
     k = kernel if kernel is not None else (1 if kind == "pw" else 3)
-    pad = None if padding is None else parse_pad(padding)
+    pad = None if padding is None else _layer_pad(padding)
     opts = LayerOptions(out, k, stride, None if pad == "same" else pad, groups, bias, bn)
     x = parse_hwc(inp)
     report = layer_report(kind, x, opts)
@@ -419,6 +421,22 @@ def layer(
             else render.layer_csv(report, mem, comparison)
         ),
     )
+
+
+def _layer_pad(text: str) -> Pad:
+    """`layer --padding`, each number at most limits.MAX_SIZE, as in a spec (checked on the
+    text first: Python refuses to convert a number of 4,300 digits)."""
+    import re
+
+    from convcost.errors import ShapeError
+    from convcost.limits import MAX_SIZE
+    from convcost.shapes import parse_pad
+
+    numbers = [n.lstrip("0") or "0" for n in re.findall(r"\d+", text)]
+    if any(len(n) > len(str(MAX_SIZE)) or int(n) > MAX_SIZE for n in numbers):
+        shown = text if len(text) <= 40 else f"{text[:25]}...{text[-12:]}"
+        raise ShapeError(f"bad padding '{shown}': every size must be at most {MAX_SIZE:,}")
+    return parse_pad(text)
 
 
 @cli.command()
@@ -498,11 +516,19 @@ def devices(fmt: str) -> None:
 @cli.command()
 @click.argument("spec")
 @sets_option
-@click.option("--max-macs", metavar="AMOUNT", help="Fail if MACs exceed this, e.g. 600M.")
-@click.option("--max-flops", metavar="AMOUNT", help="Fail if FLOPs exceed this.")
-@click.option("--max-params", metavar="AMOUNT", help="Fail if params exceed this, e.g. 4.5M.")
-@click.option("--max-activations", metavar="AMOUNT", help="Fail if activations exceed this.")
-@click.option("--max-mem-access", metavar="AMOUNT", help="Fail if memory access exceeds this.")
+@click.option(
+    "--max-macs", metavar="AMOUNT", multiple=True, help="Fail if MACs exceed this, e.g. 600M."
+)
+@click.option("--max-flops", metavar="AMOUNT", multiple=True, help="Fail if FLOPs exceed this.")
+@click.option(
+    "--max-params", metavar="AMOUNT", multiple=True, help="Fail if params exceed this, e.g. 4.5M."
+)
+@click.option(
+    "--max-activations", metavar="AMOUNT", multiple=True, help="Fail if activations exceed this."
+)
+@click.option(
+    "--max-mem-access", metavar="AMOUNT", multiple=True, help="Fail if memory access exceeds this."
+)
 @click.option(
     "--expect",
     multiple=True,
@@ -513,17 +539,18 @@ def devices(fmt: str) -> None:
 def check(
     spec: str,
     sets: dict[str, str],
-    max_macs: str | None,
-    max_flops: str | None,
-    max_params: str | None,
-    max_activations: str | None,
-    max_mem_access: str | None,
+    max_macs: tuple[str, ...],
+    max_flops: tuple[str, ...],
+    max_params: tuple[str, ...],
+    max_activations: tuple[str, ...],
+    max_mem_access: tuple[str, ...],
     expect: tuple[str, ...],
     fmt: str,
 ) -> None:
     """Gate a network's cost in CI: exit 0 if every bound holds, 1 if one is exceeded.
 
-    Amounts take SI suffixes (K, M, G, T) and are compared exactly. Bad input exits 2.
+    Amounts take SI suffixes (K, M, G, T) and are compared exactly. Every bound and
+    expectation given is checked, a repeated one too. Bad input exits 2.
 
     \b
     convcost check mobilenet_v1 --max-macs 600M --max-params 4.5M
@@ -538,13 +565,20 @@ def check(
         "activations": max_activations,
         "mem_access": max_mem_access,
     }
-    maxima = {k: budget.amount(v, f"--max-{k.replace('_', '-')}") for k, v in given.items() if v}
-    expected = {}
+    maxima = [
+        (k, budget.amount(v, f"--max-{k.replace('_', '-')}"))
+        for k, values in given.items()
+        for v in values
+    ]
+    expected = []
     for item in expect:
         name, eq, value = item.partition("=")
         if not eq:
-            raise ConvcostError(f"--expect {item!r}: expected NAME=AMOUNT, e.g. macs=568740352")
-        expected[budget.quantity(name.strip())] = budget.amount(value, f"--expect {name}")
+            raise ConvcostError(
+                f"--expect '{budget.brief(item)}': expected NAME=AMOUNT, e.g. macs=568740352"
+            )
+        field = budget.quantity(name.strip())
+        expected.append((field, budget.amount(value, f"--expect {budget.brief(name.strip())}")))
     if not maxima and not expected:
         raise click.UsageError("give at least one --max-... bound or --expect")
     report = _analyze(spec, sets)

@@ -20,8 +20,8 @@ layers are memory-bound, not to predict milliseconds on a particular phone.
 
 from __future__ import annotations
 
-import math
 import os
+import re
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
@@ -29,8 +29,8 @@ import yaml
 
 from convcost.analysis import Report, group_of
 from convcost.errors import Loc, SpecError, did_you_mean
+from convcost.files import read_text
 from convcost.layers import CATEGORIES, KINDS
-from convcost.limits import MAX_SPEC_BYTES
 from convcost.memory import PRECISIONS
 from convcost.spec import Parser, compose
 from convcost.zoo import BUILTIN
@@ -89,10 +89,13 @@ def device_names() -> list[str]:
 def load_device(arg: str) -> Device:
     """A profile file by path (ARG ends in .yaml/.yml, contains a path separator, or is a
     file), else a shipped profile by name (labelled builtin:devices/NAME.yaml in messages, never
-    a file of that name in the working folder)."""
+    a file of that name in the working folder), else whatever ARG names here (a folder gets
+    its message), as `convcost.zoo.load` resolves a network."""
     if arg.endswith((".yaml", ".yml")) or "/" in arg or os.sep in arg or os.path.isfile(arg):
         return parse_device(read_profile(arg), arg)
     names = device_names()
+    if arg not in names and os.path.lexists(arg):
+        return parse_device(read_profile(arg), arg)
     if arg not in names:
         raise SpecError(
             f"unknown device '{arg}'{did_you_mean(arg, names)}",
@@ -105,24 +108,36 @@ def load_device(arg: str) -> Device:
 
 
 def read_profile(path: str) -> str:
-    """The text of a profile file; any reason it cannot be read is a SpecError naming it."""
-    what = f"cannot read device profile {path}"
-    if os.path.isdir(path):
-        raise SpecError(f"{what}: it is a directory, not a profile file")
-    try:
-        with open(path, encoding="utf-8") as f:
-            text = f.read(MAX_SPEC_BYTES + 1)
-    except FileNotFoundError:
-        raise SpecError(f"{what}: no such file") from None
-    except IsADirectoryError:
-        raise SpecError(f"{what}: it is a directory, not a profile file") from None
-    except UnicodeDecodeError as e:
-        raise SpecError(f"{what}: not UTF-8 text (byte {e.start})") from None
-    except OSError as e:
-        raise SpecError(f"{what}: {e.strerror or type(e).__name__}") from None
-    if len(text) > MAX_SPEC_BYTES:
-        raise SpecError(f"{what}: larger than {MAX_SPEC_BYTES:,} characters")
-    return text
+    """The text of a profile file, read bounded whatever `path` is (convcost.files.read_bytes);
+    any reason it cannot be read is a SpecError naming it."""
+    return read_text(path, f"device profile {path}", "profile file")
+
+
+DECIMAL = re.compile(
+    r"[-+]?(?:(?:0|[1-9][0-9]*)(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|nan)",
+    re.IGNORECASE,
+)
+"""A number as a profile may write it: decimal (no leading 0, no _), or YAML's .inf and .nan."""
+
+
+def decimal(node: yaml.Node) -> float | None:
+    """The value of a plain scalar YAML reads as a decimal number, as a float (inf when too
+    large for one, however many digits); None for anything else."""
+    text = str(node.value)
+    if getattr(node, "style", None) or not DECIMAL.fullmatch(text):
+        return None
+    special = text.lstrip("+-").lower() in (".inf", ".nan")
+    return float(text.replace(".", "", 1) if special else text)
+
+
+RANGES: dict[str, tuple[float, float, str]] = {
+    "peak_gmacs": (0.001, 10_000_000, "GMAC/s"),
+    "bandwidth_gbs": (0.001, 1_000_000, "GB/s"),
+    "launch_us": (0.001, 1_000_000, "us"),
+    "efficiency": (0.001, 1.0, ""),
+}
+"""The plausible range of each figure of a profile (low, high, unit), both ends included: from
+a microcontroller to far beyond any accelerator, so that no estimate overflows or vanishes."""
 
 
 def parse_device(text: str, file: str) -> Device:
@@ -151,22 +166,36 @@ def parse_device(text: str, file: str) -> Device:
                     p.fail(node, f"{what} needs '{key}' ({required[what][key]})", hint=DOC_HINT)
                 )
 
-    def number(node: yaml.Node, what: str, at_most: float | None = None) -> float | None:
+    def number(node: yaml.Node, what: str, key: str) -> float | None:
+        """A positive, finite number within RANGES[key]; else a problem, and None."""
+        low, high, unit = RANGES[key]
         if not isinstance(node, yaml.ScalarNode):
             kind = "a list" if isinstance(node, yaml.SequenceNode) else "a mapping"
             problems.append(p.fail(node, f"{what} must be a positive number, got {kind}"))
             return None
+        raw = str(node.value)  # as written: no float repr, and an int of any length
+        written = raw if len(raw) <= 40 else f"{raw[:25]}...{raw[-12:]}"
         try:
             v = p.value(node).raw
-        except SpecError as e:  # an alias
-            problems.append(e)
-            return None
-        if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v) or v <= 0:
+        except (SpecError, ValueError) as e:  # ValueError: an int Python will not convert
+            v = decimal(node)  # a plain decimal the reader refuses for its size: out of range
+            if v is None:  # an alias, a date, a number written in another base, ...
+                problems.append(
+                    e
+                    if isinstance(e, SpecError)
+                    else p.fail(node, f"{what} must be a positive number, got '{written}'")
+                )
+                return None
+        if isinstance(v, bool) or not isinstance(v, int | float) or v != v or v <= 0:
             shown = "nothing" if v is None else repr(v)
             problems.append(p.fail(node, f"{what} must be a positive number, got {shown}"))
             return None
-        if at_most is not None and v > at_most:
-            problems.append(p.fail(node, f"{what} must be at most {at_most}, got {v!r}"))
+        per = f" {unit}" if unit else ""
+        if v > high:  # inf and the largest ints too (compared as ints: no float overflow)
+            problems.append(p.fail(node, f"{what} must be at most {high:,}{per}, got {written}"))
+            return None
+        if v < low:
+            problems.append(p.fail(node, f"{what} must be at least {low:,}{per}, got {written}"))
             return None
         return float(v)
 
@@ -205,13 +234,23 @@ def parse_device(text: str, file: str) -> Device:
     title = string("title", os.path.splitext(os.path.basename(file))[0])
     source = string("source", "")
     peaks = table("peak_gmacs", "{fp32: 8, fp16: 8, int8: 16}")
-    peak_gmacs = {k: number(v, f"peak_gmacs.{k}") for k, (_, v) in peaks.items() if k in PRECISIONS}
+    peak_gmacs = {
+        k: number(v, f"peak_gmacs.{k}", "peak_gmacs")
+        for k, (_, v) in peaks.items()
+        if k in PRECISIONS
+    }
     given = table("efficiency", "{depthwise: 0.3, group: 0.4}")
     efficiency = {c: 1.0 for c in CATEGORIES} | {
-        c: number(v, f"efficiency.{c}", 1.0) for c, (_, v) in given.items() if c in CATEGORIES
+        c: number(v, f"efficiency.{c}", "efficiency")
+        for c, (_, v) in given.items()
+        if c in CATEGORIES
     }
-    bandwidth = number(top["bandwidth_gbs"][1], "bandwidth_gbs") if "bandwidth_gbs" in top else None
-    launch = number(top["launch_us"][1], "launch_us") if "launch_us" in top else None
+    bandwidth = (
+        number(top["bandwidth_gbs"][1], "bandwidth_gbs", "bandwidth_gbs")
+        if "bandwidth_gbs" in top
+        else None
+    )
+    launch = number(top["launch_us"][1], "launch_us", "launch_us") if "launch_us" in top else None
     group_launches = string("group_launches", "once")
     if group_launches not in GROUP_LAUNCHES:
         problems.append(

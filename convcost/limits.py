@@ -13,5 +13,14 @@ MAX_BLOCK_DEPTH = 32
 """Blocks used inside blocks, at most 32 deep."""
 MAX_LAYERS = 100_000
 """Layers after expanding blocks and repeats (also the largest `times` of a repeat)."""
+MAX_STEPS = 10 * MAX_LAYERS
+"""Steps of work while expanding, at most 1,000,000: a step is an item visited, a block
+argument bound or an empty branch taken, whether it adds a layer or not (`when: false`, an
+empty group), and a repeat or a block use takes its body's steps again each time; so nested
+repeats cannot run for hours. Guarantee: a spec in which every item visited adds a layer and
+every parallel has at most one empty branch takes at most W steps per layer, W being the most
+steps on one path of nested items (a block use weighing 1 + its arguments): a visit is charged
+to the first layer it adds. So with W <= 10, every such spec of at most MAX_LAYERS layers is
+within the budget. Built-in specs take at most 2.2 steps per layer, a flat spec 1."""
 MAX_SIZE = 2**24
 """Any size argument or input dimension (channels, height, width, kernel, stride, ...)."""

@@ -123,13 +123,21 @@ _HWC = re.compile(r"^\s*(\d+)\s*[xX*,]\s*(\d+)\s*[xX*,]\s*(\d+)\s*$")
 
 
 def parse_hwc(text: str) -> Shape:
-    """Parse 'HxWxC' (the papers' order), e.g. '64x64x3' -> Shape(c=3, h=64, w=64)."""
+    """Parse 'HxWxC' (the papers' order), e.g. '64x64x3' -> Shape(c=3, h=64, w=64); each size
+    from 1 to limits.MAX_SIZE, as in a spec."""
+    from convcost.limits import MAX_SIZE
+
+    shown = repr(text if len(text) <= 40 else f"{text[:25]}...{text[-12:]}")
     m = _HWC.match(text)
     if not m:
-        raise ShapeError(f"bad shape {text!r}: expected HxWxC, e.g. 224x224x3")
-    h, w, c = (int(g) for g in m.groups())
+        raise ShapeError(f"bad shape {shown}: expected HxWxC, e.g. 224x224x3")
+    sizes = [g.lstrip("0") or "0" for g in m.groups()]
+    # the length first: Python refuses to convert a number of 4,300 digits or more
+    if any(len(g) > len(str(MAX_SIZE)) or int(g) > MAX_SIZE for g in sizes):
+        raise ShapeError(f"bad shape {shown}: every size must be at most {MAX_SIZE:,}")
+    h, w, c = (int(g) for g in sizes)
     if min(h, w, c) < 1:
-        raise ShapeError(f"bad shape {text!r}: every size must be at least 1")
+        raise ShapeError(f"bad shape {shown}: every size must be at least 1")
     return Shape(c, h, w)
 
 

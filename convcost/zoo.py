@@ -8,6 +8,7 @@ import sys
 from functools import cache
 
 from convcost.errors import SpecError, did_you_mean
+from convcost.files import decode, read_stream, read_text
 from convcost.limits import MAX_SPEC_BYTES
 from convcost.spec import Spec, load_spec
 
@@ -42,8 +43,7 @@ def builtin_label(name: str) -> str:
 @cache
 def builtin(name: str) -> Spec:
     """Parse a built-in spec by its exact name."""
-    with open(os.path.join(specs_dir(), f"{name}.yaml"), encoding="utf-8") as f:
-        text = f.read(MAX_SPEC_BYTES + 1)
+    text = read_text(os.path.join(specs_dir(), f"{name}.yaml"), builtin_label(name))
     SOURCES[builtin_label(name)] = text
     return load_spec(text, builtin_label(name))
 
@@ -60,33 +60,24 @@ def aliases() -> dict[str, str]:
     """
     table = {}
     for name in builtin_names():
-        with open(os.path.join(specs_dir(), f"{name}.yaml"), encoding="utf-8") as f:
-            m = ALIASES.search(f.read())
+        m = ALIASES.search(
+            read_text(os.path.join(specs_dir(), f"{name}.yaml"), builtin_label(name))
+        )
         if m:
             table.update({a.strip(): name for a in m.group(1).split(",") if a.strip()})
     return table
 
 
 def is_path(arg: str) -> bool:
-    """A spec argument is a file path if it looks like one or exists; otherwise a name."""
+    """A spec argument is a file path if it looks like one or is a regular file; otherwise a
+    name (`load` still reads a name that is no network but names something, e.g. a folder)."""
     return arg.endswith((".yaml", ".yml")) or "/" in arg or "\\" in arg or os.path.isfile(arg)
 
 
 def read_spec_file(path: str) -> Spec:
-    """Read and parse a spec file; unreadable files are a SpecError naming the file."""
-    try:
-        if os.path.getsize(path) > MAX_SPEC_BYTES:
-            raise SpecError(f"cannot read {path}: larger than {MAX_SPEC_BYTES:,} bytes")
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
-    except FileNotFoundError:
-        raise SpecError(f"cannot read {path}: no such file") from None
-    except IsADirectoryError:
-        raise SpecError(f"cannot read {path}: it is a directory, not a spec file") from None
-    except UnicodeDecodeError as e:
-        raise SpecError(f"cannot read {path}: not UTF-8 text (byte {e.start})") from None
-    except OSError as e:
-        raise SpecError(f"cannot read {path}: {e.strerror}") from None
+    """Read and parse a spec file, bounded whatever `path` is (convcost.files.read_bytes);
+    unreadable files are a SpecError naming the file."""
+    text = read_text(path)
     SOURCES[path] = text
     return load_spec(text, path)
 
@@ -96,12 +87,13 @@ SOURCES: dict[str, str] = {}
 
 
 def read_stdin() -> Spec:
-    """`-`: a spec from standard input, called <stdin> in messages."""
-    data = sys.stdin.buffer.read(MAX_SPEC_BYTES + 1)
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise SpecError(f"cannot read <stdin>: not UTF-8 text (byte {e.start})") from None
+    """`-`: a spec from standard input, called <stdin> in messages. At most one byte over the
+    limit is read; a spec over it is refused by the parser, as "the spec is N characters"."""
+    data = read_stream(getattr(sys.stdin, "buffer", None), "<stdin>")
+    # cut over the limit, the text may end inside a character: the parser refuses it by size
+    text = (
+        decode(data, "<stdin>") if len(data) <= MAX_SPEC_BYTES else data.decode("utf-8", "replace")
+    )
     SOURCES["<stdin>"] = text
     return load_spec(text, "<stdin>")
 
@@ -118,6 +110,8 @@ def load(arg: str) -> Spec:
     table = aliases()
     if arg in table:
         return builtin(table[arg])
+    if os.path.exists(arg):  # no network, but something of that name: say what is wrong with it
+        return read_spec_file(arg)
     raise SpecError(
         f"unknown network '{arg}'{did_you_mean(arg, [*names, *table])}",
         hint="`convcost list` shows the built-in networks; or give a path to a .yaml",
@@ -138,8 +132,6 @@ def source_text(file: str) -> str | None:
     if not os.path.isfile(file):  # nor a folder, nor a pipe (read once already, if at all)
         return None
     try:
-        with open(file, encoding="utf-8") as f:
-            text = f.read(MAX_SPEC_BYTES + 1)
-    except (OSError, UnicodeDecodeError):
+        return read_text(file)
+    except SpecError:
         return None
-    return text if len(text) <= MAX_SPEC_BYTES else None

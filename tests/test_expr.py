@@ -76,3 +76,72 @@ def test_make_divisible_is_torchvisions():
 def test_refused(text, message):
     with pytest.raises(ExprError, match=re.escape(message)):
         evaluate(text, {"width": 1.0, "table": {3: 240}})
+
+
+# -- issue 13: every node type refused or evaluated, every function's arguments bounded ---------
+
+SCOPE = {"width": 1.0, "t": {3: 240}}
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        # round(1, -10**9) hung building 10**(10**9): test_hostile_spec runs it with a timeout
+        ("round(1, 10**9)", "round()'s ndigits must be from -18 to 18"),
+        ("round(2.5, 0.5)", "round()'s ndigits must be a whole number"),
+        ("round(2.5, true)", "round()'s ndigits must be a whole number"),
+        ("round(1, 2, 3)", "round() takes 1 to 2 argument(s), got 3"),
+        ("int(1, 2)", "int() takes 1 argument(s), got 2"),
+        ("ceil()", "ceil() takes 1 argument(s), got 0"),
+        ("floor(1, 2)", "floor() takes 1 argument(s), got 2"),
+        ("max()", "max() takes 1 or more argument(s), got 0"),
+        ("min()", "min() takes 1 or more argument(s), got 0"),
+        ("make_divisible(10, 0)", "make_divisible()'s divisor must be from 1 to"),
+        ("make_divisible(10, 1e-300)", "make_divisible()'s divisor must be a whole number"),
+        ("make_divisible(10, -8)", "make_divisible()'s divisor must be from 1 to"),
+        ("make_divisible(1, 2, 3, 4)", "make_divisible() takes 1 to 3 argument(s), got 4"),
+        ("1e18 ** 64", "1e+18 to the power 64 is too large"),
+        ("(-8) ** 0.5", "-8 to the power 0.5 is not a real number"),
+        ("1e999", "value inf is not a finite number"),
+    ],
+)
+def test_function_arguments_are_bounded(text, message):
+    with pytest.raises(ExprError, match=re.escape(message)):
+        evaluate(text, SCOPE)
+
+
+def test_functions_still_compute():
+    assert evaluate("round(2.567, 2)", {}) == 2.57
+    assert evaluate("round(1234, -2)", {}) == 1200
+    assert evaluate("max(3)", {}) == 3 and evaluate("min(4, 2.5, 3)", {}) == 2.5
+    assert evaluate("make_divisible(100, 8, 16)", {}) == 104
+    assert evaluate("make_divisible(12, 8.0)", {}) == 16
+    assert evaluate("int(-3.5)", {}) == -3
+
+
+@pytest.mark.parametrize("text", ["~8", "~width", "not ~1", "-~1"])
+def test_invert_is_refused(text):
+    # ast.Invert was missing from the table of unary operators: a KeyError escaped
+    with pytest.raises(ExprError, match=re.escape("operator '~")):
+        evaluate(text, SCOPE)
+
+
+def test_huge_values_are_never_printed_in_full():
+    # a 600-digit hex literal fits in 500 characters; its decimal text is never echoed
+    text = "0x" + "f" * 490
+    with pytest.raises(ExprError) as e:
+        evaluate(text, SCOPE)
+    assert "too large" in e.value.message and len(e.value.message) < 300
+    many = {k: k for k in range(10_000)}
+    with pytest.raises(ExprError) as e:
+        evaluate("t[-1]", {"t": many})
+    assert "no entry -1 in 't'" in e.value.message and len(e.value.message) < 300
+    with pytest.raises(ExprError) as e:
+        evaluate("max(t)", {"t": many})
+    assert len(e.value.message) < 300
+    with pytest.raises(ExprError) as e:
+        evaluate("1 +" + " 1 +" * 120 + "", SCOPE)
+    assert len(e.value.message) < 300
+    for text in ("ceil(1e300)", "floor(-1e300)", "int(1e300)", "10 ** 18 * 10 ** 18"):
+        with pytest.raises(ExprError, match="too large"):
+            evaluate(text, SCOPE)
