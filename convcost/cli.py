@@ -710,6 +710,12 @@ def plot(
                 captions.append(timed.caption)
         if "top1" in (x, y):
             metrics["top1"] = _top1(label, spec, report)
+        for axis in (x, y):
+            if axis not in plots.HIGHER_IS_BETTER and metrics[axis] <= 0:  # a log axis
+                raise ConvcostError(
+                    f"{label} has {metrics[axis]:g} {axis}: a log axis cannot place it",
+                    hint=f"leave it out, or plot another metric than {axis}",
+                )
         points.append(plots.Point(label, metrics))
     if "top1" in (x, y):
         captions.append(
@@ -717,6 +723,12 @@ def plot(
             "each source: convcost list -f json)"
         )
     write_atomic(output, plots.render(points, x, y, fmt, captions, labels))
+
+
+def printable_name(text: str) -> str:
+    """A file name as text any output can hold (a UTF-8 terminal, JSON, matplotlib): bytes
+    that are not UTF-8 (which Python keeps as lone surrogates) written as \\xNN."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def _top1(label: str, spec: Spec, report: Report) -> float:
@@ -762,7 +774,7 @@ def _networks(specs: Sequence[str]) -> list[tuple[str, Spec, Report]]:
         spec = load(name)
         if name == "-":  # standard input: called by the name it gives itself
             label = (spec.name or "<stdin>") + label[len(name) :]
-        out.append((label, spec, run(spec, sets)))
+        out.append((printable_name(label), spec, run(spec, sets)))
     return out
 
 

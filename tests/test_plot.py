@@ -260,3 +260,43 @@ def test_placed_boxes_are_the_drawn_labels(monkeypatch):
     assert len(placed) == 60
     for i, p in placed.items():
         assert tuple(drawn[nets[i].label]) == pytest.approx(p.box, abs=1e-6)
+
+
+def test_a_zero_cost_network_is_refused_not_dropped(run, spec_file, tmp_path):
+    # a network with 0 MACs has no place on a log axis: it was silently left out, or (alone)
+    # matplotlib warned; now exit 2 naming it
+    zero = spec_file("name: z\ninput: {c: 3, h: 8, w: 8}\nlayers:\n  - relu\n", "z.yaml")
+    out = tmp_path / "z.png"
+    for args in ([zero], ["mobilenet_v1", zero]):
+        result = run("plot", *args, "-o", str(out))
+        assert result.exit_code == 2, result.stderr
+        assert "z.yaml has 0 macs" in result.stderr and "Traceback" not in result.stderr
+        assert not out.exists()
+
+
+def test_a_label_that_is_not_utf8_is_drawn(tmp_path):
+    # a file name with a byte that is not UTF-8 reached matplotlib as a lone surrogate
+    import os
+    import subprocess
+    import sys
+
+    name = b"\xff.yaml"
+    (tmp_path / os.fsdecode(name)).write_text(
+        "name: t\ninput: {c: 3, h: 8, w: 8}\nlayers:\n  - conv: {out: 8}\n"
+    )
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "convcost",
+            "plot",
+            "mobilenet_v1",
+            os.fsdecode(name),
+            "-o",
+            "p.png",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+    )
+    assert done.returncode == 0, done.stderr.decode(errors="replace")
+    assert (tmp_path / "p.png").stat().st_size > 0

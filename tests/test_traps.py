@@ -254,3 +254,29 @@ def test_every_command_exits_0_when_the_reader_stops(args):
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=120) == 0, err
     assert err == ""
+
+
+@pytest.mark.parametrize("fmt", ["table", "csv", "json"])
+def test_a_file_name_that_is_not_utf8_prints_on_a_strict_utf8_stdout(tmp_path, fmt):
+    import os
+
+    (tmp_path / os.fsdecode(b"\xff.yaml")).write_text(
+        "name: t\ninput: {c: 3, h: 8, w: 8}\nlayers:\n  - conv: {out: 8}\n"
+    )
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "convcost",
+            "compare",
+            "vgg16",
+            os.fsdecode(b"\xff.yaml"),
+            "-f",
+            fmt,
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"},  # strict: a lone surrogate would fail
+    )
+    assert done.returncode == 0, done.stderr.decode(errors="replace")
+    assert b"\\xff.yaml" in done.stdout
