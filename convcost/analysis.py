@@ -462,6 +462,10 @@ def _numbered(base: str, n: int) -> str:
     return f"{base}{'_' if base[-1:].isdigit() else ''}{n}"
 
 
+EXPRESSION_STEP = 32
+"""Characters of expressions that count as a step of the expansion (see limits.MAX_STEPS)."""
+
+
 def _scope(scope: Mapping[str, Any], names: dict[str, Any]) -> Mapping[str, Any]:
     """`scope` with `names` on top. Every visited item makes a scope: a small one is copied (the
     fastest), a large one (a spec may have thousands of params) chained, never copied, so a
@@ -531,9 +535,37 @@ def _count_layers(
 
 
 STEPS_HINT = (
-    "a step is an item visited, a block argument bound or an empty branch taken, "
-    "whether it adds a layer or not; a repeat takes its body's steps each time"
+    "a step is an item visited, a block argument bound, an empty branch taken or "
+    f"{EXPRESSION_STEP} characters of expressions evaluated, whether it adds a layer or not; "
+    "a repeat takes its body's steps each time"
 )
+
+
+def _expression_steps(item: Item, spec: Spec) -> int:
+    """Steps for the expressions a visit of `item` may evaluate, one per EXPRESSION_STEP
+    characters: a 500-character one takes as long as some 60 visits."""
+    values: list[Value | None] = []
+    if isinstance(item, WhenItem):
+        values.append(item.cond)
+        item = item.item
+    if isinstance(item, LayerItem):
+        defaults = spec.defaults.get(item.kind, {})
+        values += [v for k, v in defaults.items() if k != "torch"]
+        values += [*item.args.values(), item.bn, item.act]
+    elif isinstance(item, UseItem):
+        values += [*item.args.values(), *spec.blocks[item.block].args.values()]
+    elif isinstance(item, RepeatItem):
+        values.append(item.times)
+    return sum(map(_chars, values)) // EXPRESSION_STEP
+
+
+def _chars(value: Value | None) -> int:
+    """Characters of expression text in `value` (a list holds Values)."""
+    if value is None:
+        return 0
+    if isinstance(value.raw, list):
+        return sum(_chars(v) if isinstance(v, Value) else 0 for v in value.raw)
+    return len(value.raw) if isinstance(value.raw, str) else 0
 
 
 class _Expander:
@@ -548,6 +580,7 @@ class _Expander:
         self.steps = 0  # items visited, at most MAX_STEPS
         self.repeats: list[tuple[str, Loc, int]] = []  # repeats being expanded: path, loc, times
         self.names: dict[tuple[int, bool], list[str]] = {}  # _names of each list of the spec
+        self.weights: dict[int, int] = {}  # steps a visit of an item in a repeat or block takes
 
     def sequence(
         self,
@@ -565,7 +598,12 @@ class _Expander:
         return x
 
     def item(self, item: Item, x: Tensor, path: str, scope: Mapping[str, Any]) -> Tensor:
-        self.step(1, item, path)
+        steps = 1
+        if self.repeats or self.stack:  # visited again and again: its expressions count too
+            if id(item) not in self.weights:
+                self.weights[id(item)] = 1 + _expression_steps(item, self.spec)
+            steps = self.weights[id(item)]
+        self.step(steps, item, path)
         if isinstance(item, WhenItem):
             cond = _evaluate(item.cond, _at(scope, x))
             if not isinstance(cond, bool):

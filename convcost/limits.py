@@ -15,12 +15,14 @@ MAX_LAYERS = 100_000
 """Layers after expanding blocks and repeats (also the largest `times` of a repeat)."""
 MAX_STEPS = 10 * MAX_LAYERS
 """Steps of work while expanding, at most 1,000,000: a step is an item visited, a block
-argument bound or an empty branch taken, whether it adds a layer or not (`when: false`, an
-empty group), and a repeat or a block use takes its body's steps again each time; so nested
-repeats cannot run for hours. Guarantee: a spec in which every item visited adds a layer and
-every parallel has at most one empty branch takes at most W steps per layer, W being the most
-steps on one path of nested items (a block use weighing 1 + its arguments): a visit is charged
-to the first layer it adds. So with W <= 10, every such spec of at most MAX_LAYERS layers is
-within the budget. Built-in specs take at most 2.2 steps per layer, a flat spec 1."""
+argument bound, an empty branch taken or 32 characters of expressions evaluated in a repeat or
+a block (elsewhere an item is evaluated once), whether it adds a layer or not (`when: false`,
+an empty group); a repeat or a block use takes its body's steps again each time. So nested
+repeats cannot run for hours (the worst case takes about 10 s). Guarantee: when every item
+visited adds a layer and no parallel has two empty branches, a visit's steps are charged to
+the first layer it adds, so a spec takes at most W steps per layer, W being the most steps on
+one path of nested items (a visit weighing 1, plus its arguments for a block use, plus 1 per
+32 characters of its expressions); with W <= 10, every such spec of at most MAX_LAYERS layers
+is within the budget. Built-in specs take at most 3 steps per layer, a flat spec 1."""
 MAX_SIZE = 2**24
 """Any size argument or input dimension (channels, height, width, kernel, stride, ...)."""

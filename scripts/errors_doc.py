@@ -220,6 +220,13 @@ CASES = [
     ),
     (
         "Structure",
+        "Too much work for the layers made",
+        "spec",
+        H + "layers:\n  - repeat:\n      times: 100000\n"
+        "      layers: [repeat: {times: 100000, layers: [relu: {when: false}]}]\n",
+    ),
+    (
+        "Structure",
         "A layer that is not one kind",
         "spec",
         H + "layers:\n  - conv: {out: 8}\n    k: 3\n",

@@ -101,6 +101,21 @@ def test_work_without_visits_is_bounded(tmp_path: Path, inner: str, message: str
     )
 
 
+def test_long_expressions_take_more_steps() -> None:
+    # the repeat, then 1,000 visits evaluating 320 characters each: 1 + 1,000 x (1 + 320 / 32)
+    expression = "C > 100000 or " * 22 + "C > 10000000"
+    assert len(expression) == 320
+    text = (
+        HEAD + "layers:\n  - repeat:\n      times: 1000\n"
+        f'      layers: [relu: {{when: "{expression}"}}]\n'
+    )
+    with mock.patch.object(analysis, "MAX_STEPS", 11_001):
+        assert analyze(load_spec(text, "net.yaml")).layers == ()
+    with mock.patch.object(analysis, "MAX_STEPS", 11_000), pytest.raises(SpecError) as e:
+        analyze(load_spec(text, "net.yaml"))
+    assert e.value.message.endswith("takes more than 11,000 steps, adding 0 layers")
+
+
 def test_blocks_multiplying_without_repeats_are_refused() -> None:
     # blocks using the next one twice, 25 deep: 2^25 visits with no repeat at all
     blocks = "".join(f"  b{i}:\n    layers: [b{i + 1}, b{i + 1}]\n" for i in range(25))
