@@ -355,10 +355,11 @@ def _evaluate(value: Value, scope: Mapping[str, Any]) -> Any:
 
 
 def _shown(v: Any) -> str:
-    """A value as the spec would write it: true, false, null, 2.5, 'text'."""
+    """A value as the spec would write it: true, false, null, 2.5, 'text' (cut to ~100
+    characters, however large)."""
     if isinstance(v, bool):
         return "true" if v else "false"
-    return "null" if v is None else repr(v)
+    return "null" if v is None else expr.brief(v)
 
 
 def _integer(value: Value, scope: Mapping[str, Any], what: str) -> int:
@@ -701,7 +702,8 @@ class _Expander:
                 name = [v.raw for v in raw] if isinstance(raw, list) else raw
             if not isinstance(name, str) or name not in known:
                 raise SpecError(
-                    f"unknown activation {name!r}{did_you_mean(str(name), known)}",
+                    f"unknown activation {expr.brief(name)}"
+                    f"{did_you_mean(expr.clip(str(name)), known)}",
                     act.loc,
                     path,
                     hint="activations: " + ", ".join(known),
