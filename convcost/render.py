@@ -8,6 +8,7 @@ exact ints.
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -92,6 +93,12 @@ def times(ratio: float) -> str:
     if ratio >= 0.1 or ratio == 0:
         return f"{ratio:.2f}x"
     return f"1/{1 / ratio:.1f}x"
+
+
+def shared(cells: list[str]) -> list[str]:
+    """The cells, each one object per distinct text (sys.intern): a 100,000-layer table
+    repeats most of its shapes and figures, and keeps them once."""
+    return [sys.intern(c) for c in cells]
 
 
 def layers_text(report: Report) -> str:
@@ -478,18 +485,20 @@ def _analyze_grid(report: Report, mem: Memory, by: str, depth: int) -> Grid:
             "MACs/B",
         ]
         rows = [
-            [
-                x.path,
-                x.kind,
-                shapes(x.inputs),
-                str(x.out),
-                si(x.cost.macs),
-                pct(x.cost.macs, t.macs),
-                si(x.cost.params),
-                si(x.cost.activations),
-                binary(x.cost.mem_access * size),
-                intensity(x.cost.macs, x.cost.mem_access * size),
-            ]
+            shared(
+                [
+                    x.path,
+                    x.kind,
+                    shapes(x.inputs),
+                    str(x.out),
+                    si(x.cost.macs),
+                    pct(x.cost.macs, t.macs),
+                    si(x.cost.params),
+                    si(x.cost.activations),
+                    binary(x.cost.mem_access * size),
+                    intensity(x.cost.macs, x.cost.mem_access * size),
+                ]
+            )
             for x in report.layers
         ]
         total = [
