@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from convcost import expr
 from convcost.errors import ConvcostError, Loc, ShapeError, SpecError, did_you_mean, plural
-from convcost.layers import CATEGORIES, COST_FIELDS, KINDS, Arg, Cost, separable_ratio
+from convcost.layers import CATEGORIES, KINDS, Arg, Cost, separable_ratio
 from convcost.limits import MAX_BLOCK_DEPTH, MAX_LAYERS, MAX_SIZE, MAX_STEPS
 from convcost.shapes import PAD_WORDS, Pad, Shape
 from convcost.spec import (
@@ -800,6 +800,3 @@ class _Expander:
         return self.emit(item.merge, outs, {}, _join(path, item.merge), item.loc)
 
 
-def cost_dict(cost: Cost) -> dict[str, int]:
-    """The five counts as a plain dict (for JSON and CSV)."""
-    return {f: getattr(cost, f) for f in COST_FIELDS}

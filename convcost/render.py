@@ -12,9 +12,9 @@ import sys
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from convcost.analysis import LayerCost, Report, SeparableComparison, cost_dict
+from convcost.analysis import LayerCost, Report, SeparableComparison
 from convcost.errors import plural, printable
-from convcost.layers import Cost
+from convcost.layers import COST_FIELDS, Cost
 from convcost.table import Grid
 
 if TYPE_CHECKING:
@@ -139,7 +139,7 @@ def layer_dict(layer: LayerCost, mem: Memory) -> dict[str, Any]:
         "line": layer.line,
         "in": [x.hwc() for x in layer.inputs],
         "out": layer.out.hwc(),
-        **cost_dict(layer.cost),
+        **layer.cost._asdict(),
         "mem_access_bytes": layer.cost.mem_access * mem.bytes_per_element,
     }
 
@@ -150,7 +150,7 @@ def report_dict(report: Report, mem: Memory, layers: bool = True) -> dict[str, A
     out: dict[str, Any] = {"network": report.network, "params": params, "input": report.input.hwc()}
     if layers:
         out["layers"] = [layer_dict(layer, mem) for layer in report.layers]
-    out["totals"] = cost_dict(report.totals)
+    out["totals"] = report.totals._asdict()
     out["memory"] = mem._asdict()
     return out
 
@@ -217,7 +217,7 @@ def analyze_json(
     if by != "layer":
         data["by"] = by
         data["groups"] = [
-            {"name": k, **cost_dict(c), **({"counted": counted.groups[k]} if counted else {})}
+            {"name": k, **c._asdict(), **({"counted": counted.groups[k]} if counted else {})}
             for k, c in groups_of(report, by, depth).items()
         ]
     return to_json(data)
@@ -247,14 +247,12 @@ def compare_json(
             for f in ("macs", "params", "activations", "mem_access")
         }
         if by == "category":
-            d["categories"] = {k: cost_dict(c) for k, c in report.by_category().items()}
+            d["categories"] = {k: c._asdict() for k, c in report.by_category().items()}
         out.append(d)
     return to_json(out)
 
 
 # -- CSV -----------------------------------------------------------------------------------
-
-COST_COLUMNS = ["macs", "flops", "params", "activations", "mem_access"]
 
 
 ESTIMATE_DIGITS = 9
@@ -325,14 +323,14 @@ def _csv_columns(text: str, head: str, extra: Sequence[str]) -> str:
 def _analyze_csv(report: Report, mem: Memory, by: str, depth: int) -> str:
     if by != "layer":
         rows = [
-            [k, *cost_dict(c).values(), c.mem_access * mem.bytes_per_element]
+            [k, *c, c.mem_access * mem.bytes_per_element]
             for k, c in groups_of(report, by, depth).items()
         ]
-        return _csv([by, *COST_COLUMNS, "mem_access_bytes"], rows)
+        return _csv([by, *COST_FIELDS, "mem_access_bytes"], rows)
     return _csv(LAYER_COLUMNS, _layer_rows(report.layers, mem))
 
 
-LAYER_COLUMNS = ["path", "kind", "category", "line", "in", "out", *COST_COLUMNS, "mem_access_bytes"]
+LAYER_COLUMNS = ["path", "kind", "category", "line", "in", "out", *COST_FIELDS, "mem_access_bytes"]
 
 
 def _layer_rows(layers: Sequence[LayerCost], mem: Memory, prefix: str = "") -> list[list[Any]]:
@@ -344,7 +342,7 @@ def _layer_rows(layers: Sequence[LayerCost], mem: Memory, prefix: str = "") -> l
             x.line,
             shapes(x.inputs),
             str(x.out),
-            *cost_dict(x.cost).values(),
+            *x.cost,
             x.cost.mem_access * mem.bytes_per_element,
         ]
         for x in layers
@@ -362,16 +360,16 @@ def compare_csv(
     """compare --format csv: one row per network (per network and category with --by)."""
     if by == "category":
         rows = [
-            [label, cat, *cost_dict(c).values()]
+            [label, cat, *c]
             for r, label in zip(reports, labels, strict=True)
             for cat, c in r.by_category().items()
         ]
-        return _csv(["network", "category", *COST_COLUMNS], rows)
+        return _csv(["network", "category", *COST_FIELDS], rows)
     rows = [
-        [label, str(r.input), *cost_dict(r.totals).values(), *list(m)[2:]]
+        [label, str(r.input), *r.totals, *list(m)[2:]]
         for r, m, label in zip(reports, mems, labels, strict=True)
     ]
-    header = ["network", "input", *COST_COLUMNS, *list(mems[0]._fields)[2:]]
+    header = ["network", "input", *COST_FIELDS, *list(mems[0]._fields)[2:]]
     if timings:
         rows = [[*row, t.total_ms] for row, t in zip(rows, timings, strict=True)]
         header.append("latency_ms")
@@ -825,7 +823,7 @@ def list_json(entries: Sequence[Entry]) -> str:
                 ],
                 "params": {k: v for k, v in r.params.items() if isinstance(v, int | float | str)},
                 "input": r.input.hwc(),
-                "totals": cost_dict(r.totals),
+                "totals": r.totals._asdict(),
             }
             for s, r, _ in entries
         ]
@@ -841,12 +839,12 @@ def list_csv(entries: Sequence[Entry]) -> str:
             s.title,
             s.source,
             s.reference,
-            *cost_dict(r.totals).values(),
+            *r.totals,
             t.value if t else "",
         ]
         for s, r, t in entries
     ]
-    header = ["name", "aliases", "title", "source", "reference", *COST_COLUMNS, "top1"]
+    header = ["name", "aliases", "title", "source", "reference", *COST_FIELDS, "top1"]
     return _csv(header, rows)
 
 
@@ -1114,7 +1112,7 @@ def sweep_json(points: Sweep, network: str) -> Iterator[str]:
         [f"{dumps(n)}: {dumps(v)}" for v in vs]
         for n, vs in zip(points.names, points.typed(), strict=True)
     ]
-    totals = ", ".join(f"{dumps(f)}: %d" for f in COST_COLUMNS)
+    totals = ", ".join(f"{dumps(f)}: %d" for f in COST_FIELDS)
     line = '    {"values": {%s}, "totals": {' + totals + "}}"
     costed = points.costed()
     values = map(", ".join, costed.value_rows(pieces))
@@ -1147,14 +1145,14 @@ def sweep_csv(points: Sweep) -> Iterator[str]:
     from operator import add
 
     points = points.with_failed()
-    yield _csv([*points.names, *COST_COLUMNS, "error"], [])
+    yield _csv([*points.names, *COST_FIELDS, "error"], [])
     values = points.value_rows()
     for start in range(0, len(points), SWEEP_PIECE):
         stop = min(start + SWEEP_PIECE, len(points))
         totals = zip(*points.columns(start, stop), repeat(""))
         rows = list(map(add, islice(values, stop - start), totals))
         for k, i, error in points.failures(start, stop):
-            rows[k - start] = (*points.values(i).values(), *[""] * len(COST_COLUMNS), error)
+            rows[k - start] = (*points.values(i).values(), *[""] * len(COST_FIELDS), error)
         buf = io.StringIO()
         csv.writer(buf, lineterminator="\n").writerows(rows)
         yield buf.getvalue()

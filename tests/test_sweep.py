@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 
 from convcost import render
 from convcost import sweep as sweep_module
-from convcost.analysis import analyze, cost_dict
+from convcost.analysis import analyze
 from convcost.errors import ConvcostError
-from convcost.layers import Cost, _bins
+from convcost.layers import COST_FIELDS, Cost, _bins
 from convcost.shapes import out_size
 from convcost.spec import Spec
 from convcost.sweep import Sweep, pareto, parse, spatial_params, sweep
@@ -263,7 +263,7 @@ def reference_json(points: Sweep, network: str) -> str:
         {
             "network": network,
             "points": [
-                {"values": typed(p.values), "totals": cost_dict(p.totals)}
+                {"values": typed(p.values), "totals": p.totals._asdict()}
                 for p in points
                 if p.totals
             ],
@@ -278,10 +278,10 @@ def reference_csv(points: Sweep) -> str:
     # failed points are rows in their place, also after --pareto (which keeps none of them)
     shown = set(points.numbers()) | set(points.errors)
     rows = [
-        [*p.values.values(), *(cost_dict(p.totals).values() if p.totals else [""] * 5), p.error]
+        [*p.values.values(), *(p.totals if p.totals else [""] * 5), p.error]
         for p in points.subset(sorted(shown))
     ]
-    return render._csv([*points.names, *render.COST_COLUMNS, "error"], rows)
+    return render._csv([*points.names, *COST_FIELDS, "error"], rows)
 
 
 @pytest.mark.parametrize("piece", [3, 10_000])
