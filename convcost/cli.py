@@ -117,16 +117,24 @@ def sets_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     )(fn)
 
 
+def pair(text: str) -> tuple[str, str] | None:
+    """'NAME=VALUE' -> (NAME, VALUE), stripped; None unless both are there. The one parser of
+    --set, --expect and NAME@KEY=VALUE,... (each caller says what it expected)."""
+    name, eq, value = text.partition("=")
+    name, value = name.strip(), value.strip()
+    return (name, value) if eq and name and value else None
+
+
 def parse_sets(
     _ctx: click.Context, _param: click.Parameter, values: Sequence[str]
 ) -> dict[str, str]:
     """--set NAME=VALUE (repeatable) -> {NAME: VALUE}."""
     out = {}
     for v in values:
-        name, eq, value = v.partition("=")
-        if not eq or not name.strip() or not value.strip():
+        kv = pair(v)
+        if kv is None:
             raise click.BadParameter(f"expected NAME=VALUE, e.g. width=0.5; got {v!r}")
-        out[name.strip()] = value.strip()
+        out[kv[0]] = kv[1]
     return out
 
 
@@ -572,13 +580,15 @@ def check(
     ]
     expected = []
     for item in expect:
-        name, eq, value = item.partition("=")
-        if not eq:
+        kv = pair(item)
+        if kv is None:
             raise ConvcostError(
                 f"--expect '{budget.brief(item)}': expected NAME=AMOUNT, e.g. macs=568740352"
             )
-        field = budget.quantity(name.strip())
-        expected.append((field, budget.amount(value, f"--expect {budget.brief(name.strip())}")))
+        name, value = kv
+        expected.append(
+            (budget.quantity(name), budget.amount(value, f"--expect {budget.brief(name)}"))
+        )
     if not maxima and not expected:
         raise click.UsageError("give at least one --max-... bound or --expect")
     report = _analyze(spec, sets)
@@ -788,10 +798,10 @@ def _split_at(arg: str) -> tuple[str, dict[str, str]]:
         return arg, {}
     sets = {}
     for item in rest.split(","):
-        key, eq, value = item.partition("=")
-        if not eq or not key.strip() or not value.strip():
+        kv = pair(item)
+        if kv is None:
             raise ConvcostError(f"bad params in {arg!r}: expected NAME@KEY=VALUE,KEY=VALUE")
-        sets[key.strip()] = value.strip()
+        sets[kv[0]] = kv[1]
     return name, sets
 
 
