@@ -798,5 +798,3 @@ class _Expander:
             outs.append(self.sequence(branch, y, branch_path, scope))
         self.branches = outer
         return self.emit(item.merge, outs, {}, _join(path, item.merge), item.loc)
-
-
