@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import ChainMap, Counter
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, NamedTuple, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, cast
 
 from convcost import expr
 from convcost.errors import ConvcostError, Loc, ShapeError, SpecError, did_you_mean, plural
@@ -100,20 +100,15 @@ class Report(NamedTuple):
 
     def by_category(self) -> dict[str, Cost]:
         """Totals per category, in CATEGORIES order, omitting empty ones."""
-        groups: dict[str, list[Cost]] = {c: [] for c in CATEGORIES}
-        for layer in self.layers:
-            groups[layer.category].append(layer.cost)
-        return {c: _sum(costs) for c, costs in groups.items() if costs}
+        groups = group_sums(self.layers, [x.cost for x in self.layers], "category", 1)
+        return {c: groups[c] for c in CATEGORIES if c in groups}
 
     def by_block(self, depth: int = 1) -> dict[str, Cost]:
         """Totals per path prefix of `depth` segments, in network order."""
         from convcost import _whole
 
         _whole(depth, "depth")
-        groups: dict[str, list[Cost]] = {}
-        for layer in self.layers:
-            groups.setdefault(block_of(layer, depth), []).append(layer.cost)
-        return {k: _sum(costs) for k, costs in groups.items()}
+        return group_sums(self.layers, [x.cost for x in self.layers], "block", depth)
 
 
 def block_of(layer: LayerCost, depth: int) -> str:
@@ -125,6 +120,23 @@ def block_of(layer: LayerCost, depth: int) -> str:
 def group_of(layer: LayerCost, by: str, depth: int) -> str:
     """The row a layer adds to with --by category or --by block."""
     return layer.category if by == "category" else block_of(layer, depth)
+
+
+V = TypeVar("V", Cost, int, float)
+"""What group_sums adds up: costs, counts or milliseconds."""
+
+
+def group_sums(
+    layers: Sequence[LayerCost], values: Sequence[V], by: str, depth: int
+) -> dict[str, V]:
+    """Per row of --by category or --by block (`group_of`), the sum of its layers' `values`
+    (costs, counts, milliseconds), in the order the rows first appear: the one place any
+    per-group figure is summed."""
+    groups: dict[str, V] = {}
+    for x, v in zip(layers, values, strict=True):
+        key = group_of(x, by, depth)
+        groups[key] = groups[key] + v if key in groups else v
+    return groups
 
 
 def _sum(costs: Iterable[Cost]) -> Cost:

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import NamedTuple
 
-from convcost.analysis import LayerCost, Report, group_of
+from convcost.analysis import LayerCost, Report, group_sums
 from convcost.errors import ConvcostError, did_you_mean
 from convcost.layers import KINDS
 
@@ -194,11 +194,7 @@ def counted(report: Report, name: str, by: str = "layer", depth: int = 1) -> Cou
         )
     convention = CONVENTIONS[name]
     layers = [count(x, convention) for x in report.layers]
-    groups: dict[str, int] = {}
-    if by != "layer":
-        for x, n in zip(report.layers, layers, strict=True):
-            key = group_of(x, by, depth)
-            groups[key] = groups.get(key, 0) + n
+    groups = group_sums(report.layers, layers, by, depth) if by != "layer" else {}
     return Counted(convention, layers, groups, sum(layers))
 
 

@@ -27,7 +27,7 @@ from typing import Any, NamedTuple
 
 import yaml
 
-from convcost.analysis import Report, group_of
+from convcost.analysis import Report, group_sums
 from convcost.errors import Loc, SpecError, did_you_mean
 from convcost.files import read_text
 from convcost.layers import CATEGORIES, KINDS
@@ -322,11 +322,7 @@ def timing(
 ) -> Timing:
     """Estimate every layer, and sum per group for --by category/block."""
     layers = estimate(report, device, precision)
-    groups: dict[str, float] = {}
-    if by != "layer":
-        for x, t in zip(report.layers, layers, strict=True):
-            key = group_of(x, by, depth)
-            groups[key] = groups.get(key, 0.0) + t.ms
+    groups = group_sums(report.layers, [t.ms for t in layers], by, depth) if by != "layer" else {}
     called = device.name if device.title == device.name else f"{device.name} ({device.title})"
     caption = (
         f"est. ms: roofline on {called} at {precision}, batch 1; "
