@@ -15,7 +15,6 @@ if TYPE_CHECKING:
     from convcost.analysis import Report
     from convcost.conventions import Counted
     from convcost.latency import Timing
-    from convcost.shapes import Pad
     from convcost.spec import Spec
     from convcost.table import Grid
 
@@ -406,11 +405,11 @@ def layer(
     from convcost.analysis import LayerOptions, compare_separable, layer_report
     from convcost.guidelines import g1_bound
     from convcost.memory import memory
-    from convcost.shapes import parse_hwc
+    from convcost.shapes import parse_hwc, parse_pad
 
     kind = {"dwconv": "dw", "pwconv": "pw"}.get(kind, kind)
     k = kernel if kernel is not None else (1 if kind == "pw" else 3)
-    pad = None if padding is None else _layer_pad(padding)
+    pad = None if padding is None else parse_pad(padding)
     opts = LayerOptions(out, k, stride, None if pad == "same" else pad, groups, bias, bn)
     x = parse_hwc(inp)
     report = layer_report(kind, x, opts)
@@ -429,22 +428,6 @@ def layer(
             else render.layer_csv(report, mem, comparison)
         ),
     )
-
-
-def _layer_pad(text: str) -> Pad:
-    """`layer --padding`, each number at most limits.MAX_SIZE, as in a spec (checked on the
-    text first: Python refuses to convert a number of 4,300 digits)."""
-    import re
-
-    from convcost.errors import ShapeError
-    from convcost.limits import MAX_SIZE
-    from convcost.shapes import parse_pad
-
-    numbers = [n.lstrip("0") or "0" for n in re.findall(r"\d+", text)]
-    if any(len(n) > len(str(MAX_SIZE)) or int(n) > MAX_SIZE for n in numbers):
-        shown = text if len(text) <= 40 else f"{text[:25]}...{text[-12:]}"
-        raise ShapeError(f"bad padding '{shown}': every size must be at most {MAX_SIZE:,}")
-    return parse_pad(text)
 
 
 @cli.command()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
 from convcost.errors import ShapeError
@@ -122,20 +122,29 @@ def largest(sizes: Iterable[int]) -> int:
 _HWC = re.compile(r"^\s*(\d+)\s*[xX*,]\s*(\d+)\s*[xX*,]\s*(\d+)\s*$")
 
 
+def _sizes(digits: Sequence[str], what: str) -> list[int]:
+    """Whole numbers written in decimal, each at most limits.MAX_SIZE as in a spec (checked
+    on the text first: Python refuses to convert a number of 4,300 digits or more)."""
+    from convcost.limits import MAX_SIZE
+
+    trimmed = [d.lstrip("0") or "0" for d in digits]
+    if any(len(d) > len(str(MAX_SIZE)) or int(d) > MAX_SIZE for d in trimmed):
+        raise ShapeError(f"{what}: every size must be at most {MAX_SIZE:,}")
+    return [int(d) for d in trimmed]
+
+
+def _shown(text: str) -> str:
+    return repr(text if len(text) <= 40 else f"{text[:25]}...{text[-12:]}")
+
+
 def parse_hwc(text: str) -> Shape:
     """Parse 'HxWxC' (the papers' order), e.g. '64x64x3' -> Shape(c=3, h=64, w=64); each size
     from 1 to limits.MAX_SIZE, as in a spec."""
-    from convcost.limits import MAX_SIZE
-
-    shown = repr(text if len(text) <= 40 else f"{text[:25]}...{text[-12:]}")
+    shown = _shown(text)
     m = _HWC.match(text)
     if not m:
         raise ShapeError(f"bad shape {shown}: expected HxWxC, e.g. 224x224x3")
-    sizes = [g.lstrip("0") or "0" for g in m.groups()]
-    # the length first: Python refuses to convert a number of 4,300 digits or more
-    if any(len(g) > len(str(MAX_SIZE)) or int(g) > MAX_SIZE for g in sizes):
-        raise ShapeError(f"bad shape {shown}: every size must be at most {MAX_SIZE:,}")
-    h, w, c = (int(g) for g in sizes)
+    h, w, c = _sizes(m.groups(), f"bad shape {shown}")
     if min(h, w, c) < 1:
         raise ShapeError(f"bad shape {shown}: every size must be at least 1")
     return Shape(c, h, w)
@@ -146,11 +155,12 @@ _PAD = re.compile(r"^\d+(\s*,\s*\d+)*$")
 
 def parse_pad(text: str) -> Pad:
     """Parse padding as `convcost layer --padding` takes it: 'same', 'valid', 'N', 'H,W' or
-    'T,B,L,R' (top, bottom, left, right), e.g. '0,1,0,1' -> (0, 1, 0, 1)."""
+    'T,B,L,R' (top, bottom, left, right), e.g. '0,1,0,1' -> (0, 1, 0, 1); each at most
+    limits.MAX_SIZE."""
     t = text.strip().lower()
     if t in PAD_WORDS:
         return t
-    numbers = tuple(int(n) for n in t.split(",")) if _PAD.match(t) else ()
+    numbers = tuple(_sizes(t.split(","), f"bad padding {_shown(text)}")) if _PAD.match(t) else ()
     if len(numbers) == 1:
         return numbers[0]
     if len(numbers) == 2:
