@@ -24,9 +24,10 @@ from __future__ import annotations
 import math
 import numbers
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from convcost.checks import choice, flag, grouping, shown, whole
 from convcost.errors import ConvcostError, did_you_mean
 
 __version__ = "0.1.0"
@@ -40,8 +41,6 @@ if TYPE_CHECKING:
 Param = float | int | bool | str
 """A param's value: a number, true or false (for a param whose default is), or an expression
 over the other params, as `--set` takes it."""
-GROUPINGS = ("layer", "category", "block")
-"""What `by` takes: one row per layer, per layer category, or per block (path prefix)."""
 LAYER_KINDS = {
     "conv": "conv",
     "pw": "pw",
@@ -77,22 +76,22 @@ def analyze_name(
         name_or_path = os.fspath(name_or_path)
     if not isinstance(name_or_path, str):
         raise ConvcostError(
-            f"a spec is a network name or a file path (a str), got {_shown(name_or_path)}"
+            f"a spec is a network name or a file path (a str), got {shown(name_or_path)}"
         )
     if "\0" in name_or_path:
-        raise ConvcostError(f"a spec name or path has no NUL character, got {_shown(name_or_path)}")
+        raise ConvcostError(f"a spec name or path has no NUL character, got {shown(name_or_path)}")
     if overrides is None:
         overrides = {}
     if not isinstance(overrides, Mapping):
         raise ConvcostError(
-            f"params are a mapping such as {{'width': 0.5}}, got {_shown(overrides)}"
+            f"params are a mapping such as {{'width': 0.5}}, got {shown(overrides)}"
         )
     spec = load(name_or_path)
     defaults = resolve_params(spec) if overrides else {}
     sets = {}
     for key, value in overrides.items():
         if not isinstance(key, str):
-            raise ConvcostError(f"param names are strings, got {_shown(key)}")
+            raise ConvcostError(f"param names are strings, got {shown(key)}")
         sets[key] = _expression(key, value, defaults.get(key))
     return run(spec, sets)
 
@@ -106,9 +105,9 @@ def layer(kind: str, shape: str, **options: int | bool | str | tuple[int, ...] |
     from convcost.limits import MAX_SIZE
     from convcost.shapes import parse_hwc
 
-    kind = LAYER_KINDS[_choice(kind, "kind", LAYER_KINDS)]
+    kind = LAYER_KINDS[choice(kind, "kind", LAYER_KINDS)]
     if not isinstance(shape, str):
-        raise ConvcostError(f"shape is a string 'HxWxC' such as '64x64x3', got {_shown(shape)}")
+        raise ConvcostError(f"shape is a string 'HxWxC' such as '64x64x3', got {shown(shape)}")
     x = parse_hwc(shape)
     for key in options:
         if key not in LAYER_OPTIONS:
@@ -120,15 +119,15 @@ def layer(kind: str, shape: str, **options: int | bool | str | tuple[int, ...] |
     if out is None and kind != "dw":
         raise ConvcostError(f"layer '{kind}' needs out= (output channels)")
     size = {
-        key: _whole(options.get(key, default), key, 1, MAX_SIZE)
+        key: whole(options.get(key, default), key, 1, MAX_SIZE)
         for key, default in (("k", 1 if kind == "pw" else 3), ("stride", 1), ("groups", 1))
     }
-    flags = {key: _flag(options.get(key, False), key) for key in ("bias", "bn")}
+    flags = {key: flag(options.get(key, False), key) for key in ("bias", "bn")}
     return layer_report(
         kind,
         x,
         LayerOptions(
-            None if out is None else _whole(out, "out", 1, MAX_SIZE),
+            None if out is None else whole(out, "out", 1, MAX_SIZE),
             size["k"],
             size["stride"],
             _pad(options.get("pad")),
@@ -148,60 +147,11 @@ def counted(report: Report, convention: str, by: str = "layer", depth: int = 1) 
     from convcost.conventions import counted as count
 
     if not isinstance(report, Report):
-        raise ConvcostError(f"report is a Report (from convcost.analyze), got {_shown(report)}")
+        raise ConvcostError(f"report is a Report (from convcost.analyze), got {shown(report)}")
     if not isinstance(convention, str):  # an unknown name: conventions.counted names it
-        _choice(convention, "convention", CONVENTIONS)
-    _grouping(by, depth)
+        choice(convention, "convention", CONVENTIONS)
+    grouping(by, depth)
     return count(report, convention, by, depth)
-
-
-# -- argument checks, shared with Report's methods -------------------------------------------
-
-
-def _shown(value: object) -> str:
-    """`value` as a message shows it: its type and repr, shortened; never fails (an int of
-    4,300 digits has no repr)."""
-    if isinstance(value, int) and value.bit_length() > 1000:  # repr refuses 4,300 digits
-        return f"an int of about {int(value.bit_length() * math.log10(2)):,} digits"
-    text = repr(value)
-    if len(text) > 40:
-        text = f"{text[:25]}...{text[-12:]}"
-    return text if value is None else f"{type(value).__name__} {text}"
-
-
-def _choice(value: object, what: str, choices: Iterable[str]) -> str:
-    """`value` if it is one of `choices`, else a ConvcostError naming them."""
-    names = list(choices)
-    if isinstance(value, str) and value in names:
-        return value
-    close = did_you_mean(value, names) if isinstance(value, str) else ""
-    raise ConvcostError(f"{what} must be one of {', '.join(names)}; got {_shown(value)}{close}")
-
-
-def _whole(value: object, what: str, low: int = 1, high: int | None = None) -> int:
-    """`value` if it is an int (not a bool) from `low` to `high`, else a ConvcostError."""
-    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
-        n = int(value)
-        if n >= low and (high is None or n <= high):
-            return n
-    bounds = f"of at least {low:,}" if high is None else f"from {low:,} to {high:,}"
-    raise ConvcostError(f"{what} must be a whole number {bounds}; got {_shown(value)}")
-
-
-def _flag(value: object, what: str) -> bool:
-    """`value` if it is True or False, else a ConvcostError (no truthy strings)."""
-    if isinstance(value, bool):
-        return value
-    raise ConvcostError(f"{what} must be True or False; got {_shown(value)}")
-
-
-def _grouping(by: object, depth: object) -> None:
-    """Check `by` (layer, category or block) and `depth` (a count of path segments, with
-    by="block" only)."""
-    _choice(by, "by", GROUPINGS)
-    _whole(depth, "depth")
-    if by != "block" and depth != 1:
-        raise ConvcostError(f"depth applies to by='block' only (this is by={by!r})")
 
 
 def _pad(value: object) -> Pad | None:
@@ -214,13 +164,13 @@ def _pad(value: object) -> Pad | None:
     if isinstance(value, str) and value == "valid":
         return "valid"
     if isinstance(value, tuple | list) and len(value) in (2, 4):
-        sides = tuple(_whole(v, "each pad", 0, MAX_SIZE) for v in value)
+        sides = tuple(whole(v, "each pad", 0, MAX_SIZE) for v in value)
         return sides  # type: ignore[return-value]
     if isinstance(value, numbers.Integral) and not isinstance(value, bool):
-        return _whole(value, "pad", 0, MAX_SIZE)
+        return whole(value, "pad", 0, MAX_SIZE)
     raise ConvcostError(
         "pad must be 'same', 'valid', a whole number, (height, width) or (top, bottom, left, "
-        f"right); got {_shown(value)}"
+        f"right); got {shown(value)}"
     )
 
 
@@ -238,8 +188,8 @@ def _expression(key: str, value: object, default: object) -> str:
             return "true" if value else "false"
         raise ConvcostError(f"param '{key}' takes a number, not True or False; got {value}")
     if isinstance(value, numbers.Real) and default is not None and not is_number:
-        takes = "True or False" if is_flag else f"an expression (its default is {_shown(default)})"
-        raise ConvcostError(f"param '{key}' takes {takes}; got {_shown(value)}")
+        takes = "True or False" if is_flag else f"an expression (its default is {shown(default)})"
+        raise ConvcostError(f"param '{key}' takes {takes}; got {shown(value)}")
     if isinstance(value, numbers.Integral):
         if abs(int(value)) > MAX_MAGNITUDE:
             raise ConvcostError(f"param '{key}' is too large (limit {MAX_MAGNITUDE:.0e})")
@@ -254,5 +204,5 @@ def _expression(key: str, value: object, default: object) -> str:
         return repr(number)
     raise ConvcostError(
         f"param '{key}' must be a number, True or False, or an expression string; "
-        f"got {_shown(value)}"
+        f"got {shown(value)}"
     )

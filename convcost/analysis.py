@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, cast
 
 from convcost import expr
+from convcost.checks import choice, grouping, whole
 from convcost.errors import ConvcostError, Loc, ShapeError, SpecError, did_you_mean, plural
 from convcost.layers import CATEGORIES, KINDS, Arg, Cost, separable_ratio
 from convcost.limits import MAX_BLOCK_DEPTH, MAX_LAYERS, MAX_SIZE, MAX_STEPS
@@ -81,21 +82,19 @@ class Report(NamedTuple):
 
     def to_dict(self, precision: str = "fp32") -> dict[str, Any]:
         """The report as `analyze --format json` writes it."""
-        from convcost import _choice
         from convcost.memory import PRECISIONS, memory
         from convcost.render import report_dict
 
-        _choice(precision, "precision", PRECISIONS)
+        choice(precision, "precision", PRECISIONS)
         return report_dict(self, memory(self, precision))
 
     def to_markdown(self, by: str = "layer", depth: int = 1, precision: str = "fp32") -> str:
         """The report as `analyze --format markdown` writes it."""
-        from convcost import _choice, _grouping
         from convcost.memory import PRECISIONS, memory
         from convcost.render import analyze_grid, markdown
 
-        _grouping(by, depth)
-        _choice(precision, "precision", PRECISIONS)
+        grouping(by, depth)
+        choice(precision, "precision", PRECISIONS)
         return markdown(analyze_grid(self, memory(self, precision), by, depth))
 
     def by_category(self) -> dict[str, Cost]:
@@ -105,9 +104,7 @@ class Report(NamedTuple):
 
     def by_block(self, depth: int = 1) -> dict[str, Cost]:
         """Totals per path prefix of `depth` segments, in network order."""
-        from convcost import _whole
-
-        _whole(depth, "depth")
+        whole(depth, "depth")
         return group_sums(self.layers, [x.cost for x in self.layers], "block", depth)
 
 
