@@ -34,7 +34,7 @@ __version__ = "0.1.0"
 __all__ = ["ConvcostError", "__version__", "analyze", "analyze_name", "counted", "layer"]
 
 if TYPE_CHECKING:
-    from convcost.analysis import Report
+    from convcost.api import Report
     from convcost.conventions import Counted
     from convcost.shapes import Pad
 
@@ -68,8 +68,9 @@ def analyze_name(
     name_or_path: str | os.PathLike[str], overrides: Mapping[str, Param] | None = None
 ) -> Report:
     """Like `analyze`, with the params as a mapping: {"width": 0.5} or {"width": "0.5"}."""
-    from convcost.analysis import analyze as run
-    from convcost.analysis import resolve_params
+    from convcost.api import Report
+    from convcost.expand import analyze as run
+    from convcost.expand import resolve_params
     from convcost.zoo import load
 
     if isinstance(name_or_path, os.PathLike):
@@ -93,7 +94,7 @@ def analyze_name(
         if not isinstance(key, str):
             raise ConvcostError(f"param names are strings, got {shown(key)}")
         sets[key] = _expression(key, value, defaults.get(key))
-    return run(spec, sets)
+    return Report._make(run(spec, sets))
 
 
 def layer(kind: str, shape: str, **options: int | bool | str | tuple[int, ...] | None) -> Report:
@@ -101,7 +102,8 @@ def layer(kind: str, shape: str, **options: int | bool | str | tuple[int, ...] |
     too); shape 'HxWxC'; options out (output channels), k (kernel: 3, pw 1), stride (1),
     pad ('same', 'valid', N, (H, W) or (top, bottom, left, right)), groups (1), bias and bn
     (False): see docs/api.md."""
-    from convcost.analysis import LayerOptions, layer_report
+    from convcost.api import Report
+    from convcost.calculator import LayerOptions, layer_report
     from convcost.limits import MAX_SIZE
     from convcost.shapes import parse_hwc
 
@@ -123,18 +125,20 @@ def layer(kind: str, shape: str, **options: int | bool | str | tuple[int, ...] |
         for key, default in (("k", 1 if kind == "pw" else 3), ("stride", 1), ("groups", 1))
     }
     flags = {key: flag(options.get(key, False), key) for key in ("bias", "bn")}
-    return layer_report(
-        kind,
-        x,
-        LayerOptions(
-            None if out is None else whole(out, "out", 1, MAX_SIZE),
-            size["k"],
-            size["stride"],
-            _pad(options.get("pad")),
-            size["groups"],
-            flags["bias"],
-            flags["bn"],
-        ),
+    return Report._make(
+        layer_report(
+            kind,
+            x,
+            LayerOptions(
+                None if out is None else whole(out, "out", 1, MAX_SIZE),
+                size["k"],
+                size["stride"],
+                _pad(options.get("pad")),
+                size["groups"],
+                flags["bias"],
+                flags["bn"],
+            ),
+        )
     )
 
 
@@ -142,9 +146,9 @@ def counted(report: Report, convention: str, by: str = "layer", depth: int = 1) 
     """What another tool reports for `report`: convention paper, ptflops, fvcore, thop or
     torch (see convcost.conventions); `.total`, `.layers`, and `.groups` for `by` (category, or
     block with `depth` path segments)."""
-    from convcost.analysis import Report
     from convcost.conventions import CONVENTIONS
     from convcost.conventions import counted as count
+    from convcost.report import Report
 
     if not isinstance(report, Report):
         raise ConvcostError(f"report is a Report (from convcost.analyze), got {shown(report)}")

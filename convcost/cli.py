@@ -12,9 +12,9 @@ from convcost import __version__
 from convcost.errors import ConvcostError, ExitStatus, plural
 
 if TYPE_CHECKING:
-    from convcost.analysis import Report
     from convcost.conventions import Counted
     from convcost.latency import Timing
+    from convcost.report import Report
     from convcost.spec import Spec
     from convcost.table import Grid
 
@@ -402,7 +402,7 @@ def layer(
     convcost layer pw --in 64x64x4 --out 2 -g 2
     """
     from convcost import render
-    from convcost.analysis import LayerOptions, compare_separable, layer_report
+    from convcost.calculator import LayerOptions, compare_separable, layer_report
     from convcost.guidelines import g1_bound
     from convcost.memory import memory
     from convcost.shapes import parse_hwc, parse_pad
@@ -726,8 +726,8 @@ def printable_name(text: str) -> str:
 
 def _top1(label: str, spec: Spec, report: Report) -> float:
     """The published top-1 accuracy of `report`'s network at its params; an error if unknown."""
-    from convcost.analysis import published_top1
     from convcost.errors import SpecError
+    from convcost.expand import published_top1
 
     found = published_top1(spec, report.params)
     if found is None:
@@ -744,7 +744,7 @@ def _top1(label: str, spec: Spec, report: Report) -> float:
 def list_(fmt: str) -> None:
     """The built-in networks: names, aliases, sources, default params and totals."""
     from convcost import render
-    from convcost.analysis import published_top1
+    from convcost.expand import published_top1
 
     entries = [(s, r, published_top1(s, r.params)) for _, s, r in _networks(())]
     emit(
@@ -756,7 +756,7 @@ def list_(fmt: str) -> None:
 
 def _networks(specs: Sequence[str]) -> list[tuple[str, Spec, Report]]:
     """(label, spec, report) for each NAME[@KEY=VALUE,...]; with none, the whole zoo."""
-    from convcost.analysis import analyze as run
+    from convcost.expand import analyze as run
     from convcost.zoo import builtin, builtin_names, load
 
     if not specs:  # by exact name: a file called 'vgg16' in the working folder is not it
@@ -811,7 +811,7 @@ def _counted(
 
 
 def _analyze(spec: str, sets: dict[str, str]) -> Report:
-    from convcost.analysis import analyze as run
+    from convcost.expand import analyze as run
     from convcost.zoo import load
 
     return run(load(spec), sets)

@@ -15,8 +15,7 @@ from __future__ import annotations
 from math import isqrt
 from typing import NamedTuple
 
-from convcost.analysis import Report
-from convcost.layers import KINDS
+from convcost.report import Report
 
 
 def _count(n: int, noun: str, nouns: str = "") -> str:
@@ -113,7 +112,7 @@ def _g2(report: Report) -> Finding | None:
     flagged = [x for x in report.layers if x.category == "group"]
     if not flagged:
         return None
-    groups = [int(x.args["groups"]) for x in flagged]
+    groups = [x.groups for x in flagged]
     extra = sum(
         x.out.h * x.out.w * x.out.c * (g - 1) // g for x, g in zip(flagged, groups, strict=True)
     )
@@ -152,7 +151,7 @@ def _g3(report: Report) -> Finding | None:
 
 
 def _g4(report: Report) -> Finding | None:
-    elementwise = [x for x in report.layers if KINDS[x.kind].elementwise]
+    elementwise = [x for x in report.layers if x.facts.elementwise]
     moved = sum(x.cost.mem_access for x in elementwise)
     total = report.totals.mem_access
     if not total or moved <= G4_SHARE * total:

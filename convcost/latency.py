@@ -27,11 +27,11 @@ from typing import Any, NamedTuple
 
 import yaml
 
-from convcost.analysis import Report, group_sums
 from convcost.errors import Loc, SpecError, did_you_mean
 from convcost.files import read_text
-from convcost.layers import CATEGORIES, KINDS
+from convcost.layers import CATEGORIES
 from convcost.memory import PRECISIONS
+from convcost.report import Report, group_sums
 from convcost.spec import Parser, compose
 from convcost.zoo import BUILTIN
 
@@ -295,14 +295,12 @@ def estimate(report: Report, device: Device, precision: str = "fp32") -> list[La
     size = PRECISIONS[precision]
     out = []
     for x in report.layers:
-        if KINDS[x.kind].storage == "view":
+        if x.facts.storage == "view":
             out.append(LayerTime(0.0, ""))
             continue
         compute = (x.cost.flops / 2) / (peak * device.efficiency[x.category])
         memory = x.cost.mem_access * size / bandwidth
-        launches = 1
-        if x.category == "group" and device.group_launches == "per_group":
-            launches = int(x.args["groups"])
+        launches = x.groups if device.group_launches == "per_group" else 1
         seconds = max(compute, memory) + launches * device.launch_us * 1e-6
         out.append(LayerTime(seconds * 1e3, "compute" if compute >= memory else "memory"))
     return out

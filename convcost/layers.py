@@ -16,19 +16,42 @@ Each function's docstring is its formula. Conventions, the same for every kind:
 All counts are per sample and exact Python ints (numpy int64 arrays of them when a vectorised
 sweep passes arrays of input sizes: checks go through `require` and shapes.every, sizes through
 shapes.gcd and shapes.largest, and everything else is arithmetic that works on both).
+
+A kind is one `register` call: besides its formula it declares everything the rest of convcost
+needs to know about it (the sugar it takes, where its output lives, the PyTorch calls computing
+it and how every counting convention counts each), and those facts travel on every costed layer
+(`LayerCost.facts`), so nothing after costing looks a kind up by name.
 """
 
 from __future__ import annotations
 
 import inspect
+import types
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, TypeVar, get_args, get_type_hints
 
+from convcost.counting import (
+    AFFINE,
+    IGNORED,
+    INPUTS,
+    MACS,
+    MERGE,
+    MODULE_AND_FUNCTION,
+    OUTPUTS,
+    TWICE_MACS,
+    UNCOUNTED,
+    Counts,
+    Rule,
+    bias,
+    counts,
+)
 from convcost.errors import ShapeError, plural
 from convcost.shapes import PAD_WORDS, Pad, Shape, every, gcd, largest, out_size, same_pad
 
 if TYPE_CHECKING:
     from fractions import Fraction
+
+    from convcost.report import LayerCost
 
 Pair = int | tuple[int, int]
 """A size given once for both axes, or as [height, width]."""
@@ -40,7 +63,8 @@ ACT_FLOPS = {"relu": 1, "relu6": 2, "sigmoid": 3, "hsigmoid": 4, "swish": 4, "hs
 sigmoid exp, add, divide; hsigmoid relu6(x+3)/6: add, max, min, multiply; swish x*sigmoid(x);
 hswish x*hsigmoid(x)."""
 
-CATEGORIES = ("standard", "depthwise", "pointwise", "group", "fc", "other")
+Category = Literal["standard", "depthwise", "pointwise", "group", "fc", "other"]
+CATEGORIES: tuple[Category, ...] = get_args(Category)
 """What the papers break costs down by (MobileNet v1 Table 2): standard conv (k > 1, one
 group), depthwise conv (one group per input channel), pointwise conv (1x1, one group), group
 conv (any other group count), fully connected, and everything else."""
@@ -63,33 +87,49 @@ COST_FIELDS = Cost._fields
 
 
 class Result(NamedTuple):
-    """What a layer kind returns: its output shape, its cost, its category."""
+    """What a layer kind returns: its output shape, its cost, its category, and its groups (a
+    group convolution's group count, which runtimes that loop over groups launch a kernel
+    each for; 1 for every other layer, depthwise included: it runs as one kernel)."""
 
     out: Shape
     cost: Cost
-    category: str = "other"
+    category: Category = "other"
+    groups: int = 1
+
+
+ArgType = Literal["int", "pair", "pad", "bool"]
+Storage = Literal["new", "inplace", "view"]
+"""Where a kind's output lives, for peak memory: a new buffer; the first input's buffer
+(in-place activations, batch norm, add); or nowhere (views: split, flatten)."""
 
 
 class Arg(NamedTuple):
     """One argument of a layer kind, read from the function's signature."""
 
     name: str
-    type: str  # "int", "pair", "pad" or "bool"
+    type: ArgType
     default: Any
     required: bool
     optional: bool  # None is allowed (and means "the kind decides")
 
 
 class Kind(NamedTuple):
-    """A registered layer kind."""
+    """A registered layer kind: its formula and every fact about it (see `register`)."""
 
     name: str
     fn: Callable[..., Result]
     args: dict[str, Arg]
     variadic: bool  # takes any number (>= 2) of inputs: add, mul, concat
-    storage: str  # "new" buffer, "inplace" (writes its first input's), or "view" (no data)
+    storage: Storage
     elementwise: bool  # few FLOPs per element moved (ShuffleNet V2's G4)
-    torch: tuple[str, ...]  # the PyTorch calls that compute it; the first is the default
+    sugar: bool  # takes `bn:` and `act:` (a batch norm and an activation after it)
+    calls: dict[str, Counts]  # PyTorch calls computing it, the usual one first, as counted
+    example: dict[str, Any]  # arguments that make a valid layer of a 4-channel input
+
+    @property
+    def torch(self) -> tuple[str, ...]:
+        """The PyTorch calls that compute the kind; the first is the default."""
+        return tuple(self.calls)
 
     def apply(self, inputs: Sequence[Shape], args: dict[str, Any]) -> Result:
         """Run the formula on the input shapes with evaluated, type-checked args."""
@@ -102,41 +142,51 @@ class Kind(NamedTuple):
 KINDS: dict[str, Kind] = {}
 F = TypeVar("F", bound=Callable[..., Result])
 
-_TYPES = {"int": "int", "bool": "bool", "Pair": "pair", "Pad": "pad"}
+
+def _arg_type(hint: Any) -> tuple[ArgType, bool]:
+    """An argument's type from its annotation, and whether it may be None."""
+    parts = get_args(hint) if isinstance(hint, types.UnionType) else (hint,)
+    rest = tuple(t for t in parts if t is not types.NoneType)
+    for base, name in ((int, "int"), (bool, "bool"), (Pair, "pair"), (Pad, "pad")):
+        if rest == (get_args(base) or (base,)):
+            return name, len(rest) < len(parts)  # type: ignore[return-value]
+    raise RuntimeError(f"unsupported argument type {hint}")
 
 
 def register(
     *names: str,
-    torch: tuple[str, ...],
+    calls: dict[str, Counts],
     variadic: bool = False,
-    storage: str = "new",
+    storage: Storage = "new",
     elementwise: bool = False,
+    sugar: bool = False,
+    example: dict[str, Any] | None = None,
 ) -> Callable[[F], F]:
     """Register a formula under one or more kind names; registering a name twice is a bug.
 
-    `torch` names the PyTorch calls that compute the kind (`nn.ReLU`, `F.relu`), the usual one
-    first: a layer's `torch:` field picks one, and other tools' counting conventions
-    (convcost/conventions.py) are keyed by them, as those tools key theirs by module or op.
-    `storage` says where the output lives, for peak memory: a new buffer, the first input's
-    buffer (in-place activations, batch norm, add), or nowhere (views: split, flatten).
+    `calls` maps the PyTorch calls that compute the kind (`nn.ReLU`, `F.relu`), the usual one
+    first, to how every counting convention counts it (`counting.counts`, or UNCOUNTED): a
+    layer's `torch:` field picks one, as the tools key their rules by module or op.
+    `storage`: where the output lives (Storage). `sugar`: the kind takes `bn:` and `act:`.
+    `example`: arguments that make a valid layer of a 4-channel input, for the registry's own
+    checks (every formula also takes arrays of sizes: tests/test_layers.py).
     """
 
     def deco(fn: F) -> F:
+        hints = get_type_hints(fn)
         args = {}
         for p in inspect.signature(fn).parameters.values():
             if p.kind is not inspect.Parameter.KEYWORD_ONLY:
                 continue
-            annotation = str(p.annotation)
-            optional = annotation.endswith(" | None")
-            base = annotation.removesuffix(" | None")
+            kind, optional = _arg_type(hints[p.name])
             required = p.default is inspect.Parameter.empty
-            args[p.name] = Arg(
-                p.name, _TYPES[base], None if required else p.default, required, optional
-            )
+            args[p.name] = Arg(p.name, kind, None if required else p.default, required, optional)
         for name in names:
             if name in KINDS:
                 raise RuntimeError(f"layer kind {name!r} registered twice")
-            KINDS[name] = Kind(name, fn, args, variadic, storage, elementwise, torch)
+            KINDS[name] = Kind(
+                name, fn, args, variadic, storage, elementwise, sugar, calls, example or {}
+            )
         return fn
 
     return deco
@@ -206,7 +256,22 @@ def _window(
     )
 
 
-@register("conv", torch=("nn.Conv2d",))
+CONV2D = {
+    "nn.Conv2d": counts(
+        paper=MACS,
+        ptflops=Rule(
+            "MACs + output elements if bias",
+            lambda x: x.cost.macs + (x.out.numel if bias(x) else 0),
+        ),
+        fvcore=MACS,
+        thop=MACS,
+        torch=TWICE_MACS,
+    )
+}
+"""How the conventions count PyTorch's convolution (conv, dwconv)."""
+
+
+@register("conv", calls=CONV2D, sugar=True, example={"out": 8, "k": 3, "stride": 2})
 def conv(
     x: Shape,
     *,
@@ -242,14 +307,16 @@ def conv(
     macs = weights * y.h * y.w
     params = weights + (out if bias else 0)
     flops = 2 * macs + (y.numel if bias else 0)
+    category: Category
     if groups == 1:
         category = "pointwise" if (kh, kw) == (1, 1) else "standard"
     else:
         category = "depthwise" if groups == x.c else "group"
-    return Result(y, Cost(macs, flops, params, y.numel, x.numel + params + y.numel), category)
+    cost = Cost(macs, flops, params, y.numel, x.numel + params + y.numel)
+    return Result(y, cost, category, groups if category == "group" else 1)
 
 
-@register("dwconv", torch=("nn.Conv2d",))
+@register("dwconv", calls=CONV2D, sugar=True)
 def dwconv(
     x: Shape,
     *,
@@ -282,7 +349,23 @@ def separable_ratio(n: int, k: int) -> Fraction:
     return Fraction(1, n) + Fraction(1, k * k)
 
 
-@register("fc", "linear", torch=("nn.Linear",))
+@register(
+    "fc",
+    "linear",
+    calls={
+        "nn.Linear": counts(
+            paper=MACS,
+            ptflops=Rule(
+                "MACs + outputs if bias", lambda x: x.cost.macs + (x.out.c if bias(x) else 0)
+            ),
+            fvcore=MACS,
+            thop=MACS,
+            torch=TWICE_MACS,
+        )
+    },
+    sugar=True,
+    example={"out": 10},
+)
 def fc(x: Shape, *, out: int, bias: bool = True) -> Result:
     """Fully connected layer on the flattened input (N = C*H*W inputs).
 
@@ -296,7 +379,22 @@ def fc(x: Shape, *, out: int, bias: bool = True) -> Result:
     return Result(Shape(out), Cost(n * out, flops, params, out, n + params + out), "fc")
 
 
-@register("bn", storage="inplace", elementwise=True, torch=("nn.BatchNorm2d",))
+@register(
+    "bn",
+    storage="inplace",
+    elementwise=True,
+    calls={
+        "nn.BatchNorm2d": counts(
+            paper=IGNORED,
+            ptflops=AFFINE,
+            fvcore=AFFINE,
+            thop=Rule(
+                "4 x elements (2 per element, doubled for affine)", lambda x: 4 * x.out.numel
+            ),
+            torch=IGNORED,
+        )
+    },
+)
 def bn(x: Shape) -> Result:
     """Batch normalization (inference: y = x * scale + shift per channel).
 
@@ -316,18 +414,39 @@ def _activation(name: str, per_element: int) -> Callable[[Shape], Result]:
     return activation
 
 
-ACT_TORCH = {
-    "relu": ("nn.ReLU", "F.relu"),
-    "relu6": ("nn.ReLU6", "F.relu6"),
-    "sigmoid": ("nn.Sigmoid", "torch.sigmoid"),
-    "hsigmoid": ("nn.Hardsigmoid", "F.hardsigmoid"),
-    "swish": ("nn.SiLU", "F.silu"),
-    "hswish": ("nn.Hardswish", "F.hardswish"),
+def _ptflops(rule: Rule) -> Counts:
+    """Counted by ptflops alone, by `rule`."""
+    return counts(paper=IGNORED, ptflops=rule, fvcore=IGNORED, thop=IGNORED, torch=IGNORED)
+
+
+PTFLOPS_OUTPUTS = _ptflops(OUTPUTS)
+ACT_CALLS: dict[str, dict[str, Counts]] = {
+    "relu": {
+        "nn.ReLU": _ptflops(
+            Rule("2 x output elements (module hook + patched F.relu)", lambda x: 2 * x.out.numel)
+        ),
+        "F.relu": PTFLOPS_OUTPUTS,
+    },
+    "relu6": {
+        "nn.ReLU6": _ptflops(
+            Rule("output elements (calls F.hardtanh, not patched)", OUTPUTS.count)
+        ),
+        "F.relu6": PTFLOPS_OUTPUTS,
+    },
+    "sigmoid": {"nn.Sigmoid": UNCOUNTED, "torch.sigmoid": UNCOUNTED},
+    "hsigmoid": {"nn.Hardsigmoid": UNCOUNTED, "F.hardsigmoid": UNCOUNTED},
+    "swish": {
+        "nn.SiLU": _ptflops(
+            Rule("output elements (no module hook; patched F.silu)", OUTPUTS.count)
+        ),
+        "F.silu": PTFLOPS_OUTPUTS,
+    },
+    "hswish": {"nn.Hardswish": UNCOUNTED, "F.hardswish": UNCOUNTED},
 }
-"""The PyTorch module and function computing each activation."""
+"""The PyTorch module and function computing each activation, as the conventions count them."""
 
 for _name, _per_element in ACT_FLOPS.items():
-    register(_name, storage="inplace", elementwise=True, torch=ACT_TORCH[_name])(
+    register(_name, storage="inplace", elementwise=True, calls=ACT_CALLS[_name])(
         _activation(_name, _per_element)
     )
 
@@ -336,7 +455,11 @@ def _pool(y: Shape, x: Shape, per_output: int) -> Result:
     return Result(y, Cost(0, per_output * y.numel, 0, y.numel, x.numel + y.numel))
 
 
-@register("maxpool", torch=("nn.MaxPool2d", "F.max_pool2d"))
+@register(
+    "maxpool",
+    calls={"nn.MaxPool2d": _ptflops(MODULE_AND_FUNCTION), "F.max_pool2d": _ptflops(INPUTS)},
+    example={"k": 3, "stride": 2},
+)
 def maxpool(
     x: Shape,
     *,
@@ -358,7 +481,17 @@ def maxpool(
     return _pool(y, x, kh * kw - 1)
 
 
-@register("avgpool", torch=("nn.AvgPool2d", "F.avg_pool2d"))
+AVG_POOL2D = counts(
+    paper=IGNORED, ptflops=MODULE_AND_FUNCTION, fvcore=IGNORED, thop=OUTPUTS, torch=IGNORED
+)
+"""How the conventions count nn.AvgPool2d (avgpool, and gap in some implementations)."""
+
+
+@register(
+    "avgpool",
+    calls={"nn.AvgPool2d": AVG_POOL2D, "F.avg_pool2d": _ptflops(INPUTS)},
+    example={"k": 2},
+)
 def avgpool(
     x: Shape, *, k: Pair, stride: Pair | None = None, pad: Pad = 0, ceil: bool = False
 ) -> Result:
@@ -383,7 +516,29 @@ def _bins(size: int, n: int) -> int:
     return size + n - gcd(size, n)
 
 
-@register("adaptive_avgpool", torch=("nn.AdaptiveAvgPool2d", "F.adaptive_avg_pool2d"))
+def _thop_adaptive(x: LayerCost) -> int:
+    """thop's adaptive pooling: (H_in/H_out * W_in/W_out + 1) * output elements, computed in
+    float64 and truncated, as thop does (calc_func.calculate_adaptive_avg)."""
+    i, y = x.inputs[0], x.out
+    return int((i.h / y.h * (i.w / y.w) + 1) * y.numel)
+
+
+ADAPTIVE_CALLS = {
+    "nn.AdaptiveAvgPool2d": counts(
+        paper=IGNORED,
+        ptflops=MODULE_AND_FUNCTION,
+        fvcore=INPUTS,
+        thop=Rule("(H_in/H_out * W_in/W_out + 1) x outputs, in float64", _thop_adaptive),
+        torch=IGNORED,
+    ),
+    "F.adaptive_avg_pool2d": counts(
+        paper=IGNORED, ptflops=INPUTS, fvcore=INPUTS, thop=IGNORED, torch=IGNORED
+    ),
+}
+"""How the conventions count PyTorch's adaptive average pooling (adaptive_avgpool, gap)."""
+
+
+@register("adaptive_avgpool", calls=ADAPTIVE_CALLS, example={"size": 3})
 def adaptive_avgpool(x: Shape, *, size: Pair) -> Result:
     """Adaptive average pooling to a fixed size (PyTorch's AdaptiveAvgPool2d).
 
@@ -397,10 +552,7 @@ def adaptive_avgpool(x: Shape, *, size: Pair) -> Result:
     return Result(y, Cost(0, flops, 0, y.numel, x.numel + y.numel))
 
 
-@register(
-    "gap",
-    torch=("nn.AdaptiveAvgPool2d", "F.adaptive_avg_pool2d", "Tensor.mean", "nn.AvgPool2d"),
-)
+@register("gap", calls={**ADAPTIVE_CALLS, "Tensor.mean": UNCOUNTED, "nn.AvgPool2d": AVG_POOL2D})
 def gap(x: Shape) -> Result:
     """Global average pooling to C x 1 x 1: adaptive_avgpool with size 1.
 
@@ -420,7 +572,11 @@ def _elementwise(xs: tuple[Shape, ...], y: Shape) -> Result:
 
 
 @register(
-    "add", variadic=True, storage="inplace", elementwise=True, torch=("Tensor.__add__", "torch.add")
+    "add",
+    variadic=True,
+    storage="inplace",
+    elementwise=True,
+    calls={"Tensor.__add__": UNCOUNTED, "torch.add": _ptflops(MERGE)},
 )
 def add(xs: tuple[Shape, ...]) -> Result:
     """Element-wise sum of n equal shapes (residual shortcuts).
@@ -432,7 +588,12 @@ def add(xs: tuple[Shape, ...]) -> Result:
     return _elementwise(xs, xs[0])
 
 
-@register("mul", variadic=True, elementwise=True, torch=("Tensor.__mul__", "torch.mul"))
+@register(
+    "mul",
+    variadic=True,
+    elementwise=True,
+    calls={"Tensor.__mul__": UNCOUNTED, "torch.mul": _ptflops(MERGE)},
+)
 def mul(xs: tuple[Shape, ...]) -> Result:
     """Element-wise product, broadcasting 1x1 maps over H x W (squeeze-and-excitation).
 
@@ -449,7 +610,7 @@ def mul(xs: tuple[Shape, ...]) -> Result:
     return _elementwise(xs, Shape(xs[0].c, h, w))
 
 
-@register("concat", variadic=True, torch=("torch.cat",))
+@register("concat", variadic=True, calls={"torch.cat": UNCOUNTED})
 def concat(xs: tuple[Shape, ...]) -> Result:
     """Concatenation along channels (equal H and W).
 
@@ -461,7 +622,9 @@ def concat(xs: tuple[Shape, ...]) -> Result:
     return Result(y, Cost(0, 0, 0, y.numel, 2 * y.numel))
 
 
-@register("split", storage="view", torch=("Tensor.chunk",))
+@register(
+    "split", storage="view", calls={"Tensor.chunk": UNCOUNTED}, example={"parts": 2, "index": 1}
+)
 def split(x: Shape, *, parts: int, index: int) -> Result:
     """Channel split into `parts` equal chunks, taking chunk `index` (ShuffleNet V2).
 
@@ -473,7 +636,13 @@ def split(x: Shape, *, parts: int, index: int) -> Result:
     return Result(Shape(x.c // parts, x.h, x.w), Cost())
 
 
-@register("shuffle", "channel_shuffle", elementwise=True, torch=("Tensor.transpose",))
+@register(
+    "shuffle",
+    "channel_shuffle",
+    elementwise=True,
+    calls={"Tensor.transpose": UNCOUNTED},
+    example={"groups": 2},
+)
 def shuffle(x: Shape, *, groups: int) -> Result:
     """Channel shuffle (ShuffleNet v1, Sec. 3.1): a permutation of channels.
 
@@ -484,13 +653,18 @@ def shuffle(x: Shape, *, groups: int) -> Result:
     return Result(x, Cost(0, 0, 0, x.numel, 2 * x.numel))
 
 
-@register("flatten", storage="view", torch=("torch.flatten",))
+@register("flatten", storage="view", calls={"torch.flatten": UNCOUNTED})
 def flatten(x: Shape) -> Result:
     """Flatten C x H x W to C*H*W x 1 x 1. A view: all counts 0."""
     return Result(Shape(x.numel), Cost())
 
 
-@register("identity", "dropout", storage="view", torch=("nn.Dropout", "nn.Identity"))
+@register(
+    "identity",
+    "dropout",
+    storage="view",
+    calls={"nn.Dropout": UNCOUNTED, "nn.Identity": UNCOUNTED},
+)
 def identity(x: Shape) -> Result:
     """Identity (also dropout, which is the identity at inference). All counts 0."""
     return Result(x, Cost())

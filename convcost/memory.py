@@ -19,9 +19,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from convcost.analysis import Report
 from convcost.errors import ConvcostError
-from convcost.layers import KINDS
+from convcost.report import Report
 
 PRECISIONS = {"fp32": 4, "fp16": 2, "int8": 1}
 """Bytes per element (weights and activations alike)."""
@@ -80,8 +79,7 @@ def peak_activations(report: Report) -> tuple[int, int]:
         inputs = [buffer_of[s] if s >= 0 else -1 for s in layer.sources or (i - 1,)]
         for b in inputs:
             last[b] = i
-        storage = KINDS[layer.kind].storage
-        if storage == "new" or not inputs:
+        if layer.facts.storage == "new" or not inputs:
             buffer_of.append(i)
             size[i] = layer.out.numel
             last[i] = i

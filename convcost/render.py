@@ -12,9 +12,10 @@ import sys
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from convcost.analysis import LayerCost, Report, SeparableComparison
+from convcost.calculator import SeparableComparison
 from convcost.errors import plural, printable
 from convcost.layers import COST_FIELDS, Cost
+from convcost.report import LayerCost, Report
 from convcost.table import Grid
 
 if TYPE_CHECKING:

@@ -22,8 +22,9 @@ from convcost.limits import MAX_DEPTH, MAX_SPEC_BYTES
 
 Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-SUGAR_KINDS = ("conv", "dwconv", "fc", "linear")
-"""Kinds that take `bn: true` and `act: NAME` to append a batch norm and an activation."""
+SUGAR = ("bn", "act")
+"""What a kind registered with `sugar=True` also takes: `bn: true` and `act: NAME` append a batch
+norm and an activation."""
 ACTIVATIONS = (*ACT_FLOPS, "none")
 MERGES = ("add", "mul", "concat")
 CONTROL = ("repeat", "group", "parallel", "residual")
@@ -642,7 +643,7 @@ class Parser:
             choices = [*KINDS, *self.block_names, *CONTROL]
             raise self.fail(key_node, f"unknown layer kind '{key}'{did_you_mean(key, choices)}")
         args = {k: self.value(v) for k, (_, v) in fields.items()}
-        sugar = {s: args.pop(s) for s in ("bn", "act") if s in args and key in SUGAR_KINDS}
+        sugar = {s: args.pop(s) for s in SUGAR if s in args and KINDS[key].sugar}
         self.check_args(key, fields, args)
         torch = args.pop("torch").raw if "torch" in args else None
         return LayerItem(key, args, name, loc, sugar.get("bn"), sugar.get("act"), torch)
@@ -653,7 +654,7 @@ class Parser:
         fields: Mapping[str, tuple[yaml.Node, yaml.Node]],
         args: Mapping[str, Value],
     ) -> None:
-        allowed = [*KINDS[kind].args, *(("bn", "act") if kind in SUGAR_KINDS else ())]
+        allowed = [*KINDS[kind].args, *(SUGAR if KINDS[kind].sugar else ())]
         call = args["torch"].raw if "torch" in args else None
         if call is not None and not isinstance(call, str):
             raise self.fail(fields["torch"][1], "torch must be a text (a PyTorch call)")

@@ -44,8 +44,8 @@ import numpy as np
 import numpy.typing as npt
 
 from convcost import expr
-from convcost.analysis import analyze, input_shape, resolve_params
 from convcost.errors import ConvcostError, did_you_mean
+from convcost.expand import analyze, input_shape, resolve_params
 from convcost.layers import COST_FIELDS, Cost
 from convcost.pareto import front
 from convcost.spec import Spec, Value

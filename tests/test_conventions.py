@@ -9,9 +9,9 @@ import json
 import pytest
 
 import convcost
-from convcost.analysis import analyze
 from convcost.cli import CONVENTIONS as CLI_NAMES
 from convcost.conventions import CONVENTIONS, counted, explain
+from convcost.expand import analyze
 from convcost.spec import load_spec
 from convcost.zoo import builtin_names
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from convcost import analyze_name
-from convcost.analysis import LayerOptions, layer_report
+from convcost.calculator import LayerOptions, layer_report
 from convcost.latency import device_names, estimate, load_device, parse_device
 from convcost.shapes import parse_hwc
 

@@ -5,13 +5,18 @@ from __future__ import annotations
 import json
 import re
 from fractions import Fraction
+from pathlib import Path
 
+import numpy as np
 import pytest
 
-from convcost.analysis import LayerOptions, compare_separable, layer_report
+from convcost.calculator import LayerOptions, compare_separable, layer_report
+from convcost.counting import CONVENTIONS, IGNORED, counts
 from convcost.errors import ShapeError
 from convcost.layers import KINDS, Cost, separable_ratio
 from convcost.shapes import Shape, out_size, parse_hwc
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def apply(kind: str, *inputs: Shape, **args: object):
@@ -218,7 +223,7 @@ def test_merge_errors():
 
 def test_views_cost_nothing():
     x = Shape(116, 28, 28)
-    assert apply("split", x, parts=2, index=1) == (Shape(58, 28, 28), Cost(), "other")
+    assert apply("split", x, parts=2, index=1) == (Shape(58, 28, 28), Cost(), "other", 1)
     assert apply("flatten", x).out == Shape(116 * 28 * 28)
     assert apply("flatten", x).cost == apply("dropout", x).cost == Cost()
 
@@ -235,7 +240,81 @@ def test_kind_registered_twice_is_a_bug():
     from convcost.layers import register
 
     with pytest.raises(RuntimeError, match="registered twice"):
-        register("conv", torch=("nn.Conv2d",))(lambda x: None)
+        register("conv", calls=KINDS["conv"].calls)(lambda x: None)
+
+
+# -- the registry: every kind declares everything, and every formula takes arrays ----------------
+
+
+def test_every_convention_counts_or_ignores_every_call_of_every_kind():
+    # a kind registered without a rule for some convention would be counted 0 there, silently
+    for kind in KINDS.values():
+        assert kind.calls, kind.name
+        for call, rules in kind.calls.items():
+            assert list(rules) == list(CONVENTIONS), (kind.name, call)
+
+
+def test_a_call_without_a_rule_for_every_convention_is_refused():
+    with pytest.raises(RuntimeError, match=r"missing \['fvcore', 'thop', 'torch'\]"):
+        counts(paper=IGNORED, ptflops=IGNORED)
+    with pytest.raises(RuntimeError, match=r"unknown \['flops'\]"):
+        counts(**dict.fromkeys(CONVENTIONS, IGNORED), flops=IGNORED)
+
+
+@pytest.mark.parametrize("name", sorted(KINDS))
+def test_every_formula_takes_arrays_of_sizes(name):
+    # a vectorised sweep passes numpy arrays of heights and widths: each kind must give, element
+    # by element, what it gives for one size (a Python `and` or `if` on a size would raise)
+    kind = KINDS[name]
+    required = {a for a, arg in kind.args.items() if arg.required}
+    assert required <= set(kind.example), f"{name}: example lacks {required - set(kind.example)}"
+    sizes = [(9, 9), (16, 12), (33, 7)]
+    hs, ws = (np.array(v, dtype=np.int64) for v in zip(*sizes, strict=True))
+    arity = 2 if kind.variadic else 1
+    batch = kind.apply([Shape(4, hs, ws)] * arity, dict(kind.example))
+    for i, (h, w) in enumerate(sizes):
+        one = kind.apply([Shape(4, h, w)] * arity, dict(kind.example))
+        assert (one.category, one.groups) == (batch.category, batch.groups), name
+        exact = [*one.out, *one.cost]
+        for field, v in zip(["c", "h", "w", *Cost._fields], [*batch.out, *batch.cost], strict=True):
+            assert np.broadcast_to(v, len(sizes))[i] == exact.pop(0), (name, field, h, w)
+
+
+def _readme_kinds() -> dict[str, str]:
+    """README's table of layer kinds: each kind name (aliases too) -> its arguments cell."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = text.split("**Layer kinds**", 1)[1].split("\n\n", 2)[1]
+    out = {}
+    for row in table.splitlines()[2:]:
+        names, arguments = row.split(" | ")[:2]
+        for name in re.findall(r"`(\w+)`", names):
+            out[name] = arguments
+    return out
+
+
+def _arguments(kind: str) -> str:
+    """A kind's arguments as the README writes them: `name` if required, else `name=default`."""
+    cells = []
+    for arg in KINDS[kind].args.values():
+        default = str(arg.default).lower()  # true, false, 1, same, ...
+        if arg.default is None:  # the kind decides: a pool's stride is its window, pad is same
+            default = "k" if arg.name == "stride" else "same"
+        cells.append(f"`{arg.name}`" if arg.required else f"`{arg.name}={default}`")
+    return ", ".join(cells) or "—"
+
+
+def test_readme_lists_every_kind_with_its_arguments():
+    table = _readme_kinds()
+    assert sorted(table) == sorted(KINDS)
+    for kind in KINDS:
+        assert table[kind].strip("| ") == _arguments(kind), kind
+    sugar = sorted(k for k, v in KINDS.items() if v.sugar)
+    assert sugar == [
+        "conv",
+        "dwconv",
+        "fc",
+        "linear",
+    ]  # README: "`conv`, `dwconv` and `fc` also take"
 
 
 # -- `convcost layer`: pointwise group convolution, the spec's kind names -----------------------

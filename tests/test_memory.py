@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from convcost import analyze_name
-from convcost.analysis import analyze
 from convcost.errors import ConvcostError
+from convcost.expand import analyze
 from convcost.memory import bytes_per_element, memory
 from convcost.spec import load_spec
 

@@ -12,8 +12,8 @@ import re
 import numpy as np
 import pytest
 
-from convcost.analysis import analyze
 from convcost.errors import ShapeError
+from convcost.expand import analyze
 from convcost.layers import KINDS
 from convcost.shapes import Shape, out_size, parse_pad, same_pad
 from convcost.spec import load_spec

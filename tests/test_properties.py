@@ -11,11 +11,13 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from convcost.analysis import LayerOptions, Report, analyze, compare_separable
+from convcost.calculator import LayerOptions, compare_separable
 from convcost.errors import ConvcostError
+from convcost.expand import analyze
 from convcost.layers import KINDS, Cost
+from convcost.report import Report
 from convcost.shapes import Shape, out_size
-from convcost.spec import SUGAR_KINDS, load_spec
+from convcost.spec import load_spec
 from convcost.zoo import builtin, builtin_names
 
 sizes = st.integers(1, 64)
@@ -146,7 +148,7 @@ def layer_of(kind: str) -> st.SearchStrategy[Any]:
     """One layer of `kind`: its required args usually given, some optional ones, rare typos."""
     required = [a for a, arg in KINDS[kind].args.items() if arg.required]
     optional = [a for a, arg in KINDS[kind].args.items() if not arg.required]
-    optional += list(SUGAR) if kind in SUGAR_KINDS else []
+    optional += list(SUGAR) if KINDS[kind].sugar else []
     keys = st.lists(st.sampled_from(optional), max_size=2) if optional else st.just([])
     typo = st.sampled_from([[]] * 19 + [["bogus"]])
     drop = st.sampled_from([[]] * 9 + [required[:1]])

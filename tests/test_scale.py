@@ -19,10 +19,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from convcost import analysis
-from convcost.analysis import analyze, run_layer
+from convcost import expand
 from convcost.errors import ConvcostError, SpecError
+from convcost.expand import analyze
 from convcost.limits import MAX_LAYERS, MAX_STEPS
+from convcost.report import run_layer
 from convcost.spec import Spec, load_spec
 
 HEAD = "name: t\ninput: {c: 8, h: 8, w: 8}\n"
@@ -61,7 +62,7 @@ def test_nested_repeats_adding_no_layer_are_refused(tmp_path: Path) -> None:
 
 def test_nested_repeats_of_empty_groups_are_refused() -> None:
     spec = load_spec(empty_repeats("group: {layers: []}"), "net.yaml")
-    with mock.patch.object(analysis, "MAX_STEPS", 10_000), pytest.raises(SpecError) as e:
+    with mock.patch.object(expand, "MAX_STEPS", 10_000), pytest.raises(SpecError) as e:
         analyze(spec)
     assert e.value.format().splitlines()[0] == (
         "net.yaml:7:11: repeat1: expanding this repeat (100,000 times) takes more than "
@@ -109,9 +110,9 @@ def test_long_expressions_take_more_steps() -> None:
         HEAD + "layers:\n  - repeat:\n      times: 1000\n"
         f'      layers: [relu: {{when: "{expression}"}}]\n'
     )
-    with mock.patch.object(analysis, "MAX_STEPS", 11_001):
+    with mock.patch.object(expand, "MAX_STEPS", 11_001):
         assert analyze(load_spec(text, "net.yaml")).layers == ()
-    with mock.patch.object(analysis, "MAX_STEPS", 11_000), pytest.raises(SpecError) as e:
+    with mock.patch.object(expand, "MAX_STEPS", 11_000), pytest.raises(SpecError) as e:
         analyze(load_spec(text, "net.yaml"))
     assert e.value.message.endswith("takes more than 11,000 steps, adding 0 layers")
 
@@ -120,7 +121,7 @@ def test_blocks_multiplying_without_repeats_are_refused() -> None:
     # blocks using the next one twice, 25 deep: 2^25 visits with no repeat at all
     blocks = "".join(f"  b{i}:\n    layers: [b{i + 1}, b{i + 1}]\n" for i in range(25))
     text = HEAD + "blocks:\n" + blocks + "  b25:\n    layers: [relu: {when: false}]\nlayers: [b0]\n"
-    with mock.patch.object(analysis, "MAX_STEPS", 10_000), pytest.raises(SpecError) as e:
+    with mock.patch.object(expand, "MAX_STEPS", 10_000), pytest.raises(SpecError) as e:
         analyze(load_spec(text, "net.yaml"))
     assert e.value.message == "the expansion takes more than 10,000 steps, adding 0 layers"
     assert e.value.loc is not None and e.value.path.startswith("b0.b1_1.b2_1.")
@@ -160,8 +161,8 @@ def test_many_params_do_not_slow_every_layer() -> None:
 
 
 NOT_COSTED = (
-    "import sys; from convcost import analysis, cli; "
-    "analysis.run_layer = lambda *a, **k: sys.exit('a layer was costed'); cli.main()"
+    "import sys; from convcost import expand, cli; "
+    "expand.run_layer = lambda *a, **k: sys.exit('a layer was costed'); cli.main()"
 )
 
 
@@ -191,8 +192,8 @@ def test_counting_first_refuses_where_the_expansion_would(indent: str) -> None:
         text = HEAD + "layers:\n" + group + f"{indent}  - {item}\n" * 12
         costed = None if "when" in item else AssertionError("a layer was costed")
         with (
-            mock.patch.object(analysis, "MAX_LAYERS", 10),
-            mock.patch.object(analysis, "run_layer", side_effect=costed, wraps=run_layer),
+            mock.patch.object(expand, "MAX_LAYERS", 10),
+            mock.patch.object(expand, "run_layer", side_effect=costed, wraps=run_layer),
             pytest.raises(SpecError) as e,
         ):
             analyze(load_spec(text, "net.yaml"))
@@ -281,5 +282,5 @@ def test_steps_are_at_most_path_weight_times_layers(items: list[Any]) -> None:
     report = analyze(spec_of(items))
     bound = max(map(weight, items)) * len(report.layers)
     assert bound <= 10 * len(report.layers) <= 10 * MAX_LAYERS == MAX_STEPS
-    with mock.patch.object(analysis, "MAX_STEPS", bound):
+    with mock.patch.object(expand, "MAX_STEPS", bound):
         assert analyze(spec_of(items)) == report

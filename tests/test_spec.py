@@ -7,7 +7,7 @@ import textwrap
 
 import pytest
 
-from convcost.analysis import analyze, published_top1
+from convcost.expand import analyze, published_top1
 from convcost.spec import load_spec
 
 HEAD = """\

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 from convcost import render
 from convcost import sweep as sweep_module
-from convcost.analysis import analyze
 from convcost.errors import ConvcostError
+from convcost.expand import analyze
 from convcost.layers import COST_FIELDS, Cost, _bins
 from convcost.shapes import out_size
 from convcost.spec import Spec

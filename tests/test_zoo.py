@@ -401,7 +401,7 @@ def test_alias_index_agrees_with_the_specs():
 def test_every_published_top1_is_reachable(name):
     # each built-in has a top-1 accuracy at its defaults, and every entry is found again from
     # its own `at` (the network builds with those params and no earlier entry shadows it)
-    from convcost.analysis import analyze, published_top1
+    from convcost.expand import analyze, published_top1
     from convcost.zoo import builtin
 
     spec = builtin(name)

@@ -1,4 +1,4 @@
-"""Spec tree -> flat list of costed layers -> Report.
+"""Spec tree -> flat list of costed layers (a Report): the expansion.
 
 Walks the spec in order, binding params, evaluating expressions, expanding blocks, repeats
 and branches, threading shapes through the registered layer kinds, and aggregating.
@@ -7,15 +7,15 @@ and branches, threading shapes through the registered layer kinds, and aggregati
 from __future__ import annotations
 
 from collections import ChainMap, Counter
-from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, cast
+from collections.abc import Mapping, Sequence
+from typing import Any, NamedTuple, cast
 
 from convcost import expr
-from convcost.checks import choice, grouping, whole
 from convcost.errors import ConvcostError, Loc, ShapeError, SpecError, did_you_mean, plural
-from convcost.layers import CATEGORIES, KINDS, Arg, Cost, separable_ratio
+from convcost.layers import KINDS, Arg
 from convcost.limits import MAX_BLOCK_DEPTH, MAX_LAYERS, MAX_SIZE, MAX_STEPS
-from convcost.shapes import PAD_WORDS, Pad, Shape
+from convcost.report import LayerCost, Report, run_layer
+from convcost.shapes import PAD_WORDS, Shape
 from convcost.spec import (
     Block,
     GroupItem,
@@ -31,116 +31,12 @@ from convcost.spec import (
     activation_names,
 )
 
-if TYPE_CHECKING:
-    from fractions import Fraction
-
-
-class LayerCost(NamedTuple):
-    """One expanded layer: where it is, what it is, what it costs (per sample)."""
-
-    path: str
-    kind: str
-    category: str
-    inputs: tuple[Shape, ...]
-    out: Shape
-    cost: Cost
-    line: int
-    sources: tuple[int, ...] = ()  # indices of the layers it reads; -1 is the network input
-    branch: tuple[tuple[str, int], ...] = ()  # enclosing parallels: (path, branch index)
-    args: Mapping[str, Any] = {}  # the evaluated arguments it was built with (never mutated)
-    torch: str = ""  # the PyTorch call computing it in the reference implementation
-
 
 class Tensor(NamedTuple):
     """A value flowing through the expansion: its shape and the layer that wrote it."""
 
     shape: Shape
     src: int  # index of the producing layer; -1 for the network input
-
-
-class Report(NamedTuple):
-    """A network's layers and totals, with the params it was built with."""
-
-    network: str
-    params: dict[str, Any]
-    input: Shape
-    layers: tuple[LayerCost, ...]
-    title: str
-    totals: Cost
-
-    @classmethod
-    def of(
-        cls,
-        network: str,
-        params: dict[str, Any],
-        inp: Shape,
-        layers: tuple[LayerCost, ...],
-        title: str = "",
-    ) -> Report:
-        """A report whose totals are the sum of its layers."""
-        return cls(network, params, inp, layers, title, _sum(x.cost for x in layers))
-
-    def to_dict(self, precision: str = "fp32") -> dict[str, Any]:
-        """The report as `analyze --format json` writes it."""
-        from convcost.memory import PRECISIONS, memory
-        from convcost.render import report_dict
-
-        choice(precision, "precision", PRECISIONS)
-        return report_dict(self, memory(self, precision))
-
-    def to_markdown(self, by: str = "layer", depth: int = 1, precision: str = "fp32") -> str:
-        """The report as `analyze --format markdown` writes it."""
-        from convcost.memory import PRECISIONS, memory
-        from convcost.render import analyze_grid, markdown
-
-        grouping(by, depth)
-        choice(precision, "precision", PRECISIONS)
-        return markdown(analyze_grid(self, memory(self, precision), by, depth))
-
-    def by_category(self) -> dict[str, Cost]:
-        """Totals per category, in CATEGORIES order, omitting empty ones."""
-        groups = group_sums(self.layers, [x.cost for x in self.layers], "category", 1)
-        return {c: groups[c] for c in CATEGORIES if c in groups}
-
-    def by_block(self, depth: int = 1) -> dict[str, Cost]:
-        """Totals per path prefix of `depth` segments, in network order."""
-        whole(depth, "depth")
-        return group_sums(self.layers, [x.cost for x in self.layers], "block", depth)
-
-
-def block_of(layer: LayerCost, depth: int) -> str:
-    """The first `depth` path segments; a conv's attached batch norm and activation
-    (`stem+bn`, `stem+relu`) belong to it."""
-    return ".".join(layer.path.split("+")[0].split(".")[:depth])
-
-
-def group_of(layer: LayerCost, by: str, depth: int) -> str:
-    """The row a layer adds to with --by category or --by block."""
-    return layer.category if by == "category" else block_of(layer, depth)
-
-
-V = TypeVar("V", Cost, int, float)
-"""What group_sums adds up: costs, counts or milliseconds."""
-
-
-def group_sums(
-    layers: Sequence[LayerCost], values: Sequence[V], by: str, depth: int
-) -> dict[str, V]:
-    """Per row of --by category or --by block (`group_of`), the sum of its layers' `values`
-    (costs, counts, milliseconds), in the order the rows first appear: the one place any
-    per-group figure is summed."""
-    groups: dict[str, V] = {}
-    for x, v in zip(layers, values, strict=True):
-        key = group_of(x, by, depth)
-        groups[key] = groups[key] + v if key in groups else v
-    return groups
-
-
-def _sum(costs: Iterable[Cost]) -> Cost:
-    total = Cost()
-    for c in costs:
-        total += c
-    return total
 
 
 def resolve_params(spec: Spec, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -244,114 +140,6 @@ def _input(spec: Spec, scope: Mapping[str, Any]) -> Shape:
     if min(shape.c, shape.h, shape.w) < 1:
         raise ShapeError(f"input must be at least 1x1x1, got {shape}", spec.input["c"].loc)
     return shape
-
-
-def run_layer(
-    kind: str, inputs: Sequence[Shape], args: Mapping[str, Any], path: str, loc: Loc | None = None
-) -> LayerCost:
-    """Apply one registered kind; shape errors get the layer's location and path."""
-    k = KINDS[kind]
-    arity = len(inputs)
-    if k.variadic and arity < 2:
-        raise ShapeError(f"'{kind}' needs at least two inputs", loc, path)
-    try:
-        result = k.apply(inputs, dict(args))
-    except ConvcostError as e:
-        raise e.located(loc, path) from None
-    return LayerCost(
-        path,
-        kind,
-        result.category,
-        tuple(inputs),
-        result.out,
-        result.cost,
-        loc.line if loc else 0,
-        args=dict(args),
-        torch=k.torch[0],
-    )
-
-
-class LayerOptions(NamedTuple):
-    """What `convcost layer` is asked for; no bias and no batch norm unless asked."""
-
-    out: int | None = None
-    k: int = 3
-    stride: int = 1
-    pad: Pad | None = None  # None: "same" (shapes.same_pad)
-    groups: int = 1
-    bias: bool = False
-    bn: bool = False
-
-
-def layer_report(kind: str, x: Shape, o: LayerOptions) -> Report:
-    """A one-layer network for `convcost layer`: conv, pw (1x1), dw (depthwise), or dwsep
-    (depthwise then pointwise, MobileNet v1 Fig. 3); each conv followed by batch norm if `o.bn`."""
-    if o.out is None and kind in ("conv", "pw", "dwsep"):
-        raise SpecError(f"'layer {kind}' needs --out (output channels)")
-    if kind == "pw" and o.k != 1:
-        raise SpecError(f"a pointwise convolution is 1x1; drop -k {o.k} or use 'layer conv'")
-    if o.groups != 1 and kind not in ("conv", "pw"):
-        raise SpecError(f"--groups applies to 'layer conv' and 'layer pw' only, not '{kind}'")
-    mult = 1
-    if kind == "dw" and o.out is not None:
-        if o.out % x.c:
-            raise SpecError(
-                f"a depthwise convolution keeps its {x.c} input channels "
-                f"(or a multiple); --out {o.out} is not one"
-            )
-        mult = o.out // x.c
-    window: dict[str, Any] = {"k": o.k, "stride": o.stride, "pad": o.pad, "bias": o.bias}
-    pointwise = {"out": o.out, "k": 1, "bias": o.bias}
-    plan: list[tuple[str, str, dict[str, Any]]] = {
-        "conv": [("conv", "conv", {**window, "out": o.out, "groups": o.groups})],
-        "pw": [("pw", "conv", {**pointwise, "stride": o.stride, "pad": o.pad, "groups": o.groups})],
-        "dw": [("dw", "dwconv", {**window, "mult": mult})],
-        "dwsep": [("dw", "dwconv", window), ("pw", "conv", pointwise)],
-    }[kind]
-    layers: list[LayerCost] = []
-    y = x
-    for path, layer_kind, args in plan:
-        steps = [(path, layer_kind, args), *([(f"{path}+bn", "bn", {})] if o.bn else [])]
-        for p, kd, a in steps:
-            layer = run_layer(kd, [y], a, p)._replace(sources=(len(layers) - 1,))
-            layers.append(layer)
-            y = layer.out
-    pad = "same" if o.pad is None else o.pad
-    if isinstance(pad, tuple):
-        pad = ",".join(map(str, pad))  # as --padding takes it
-    shown = {
-        "out": o.out,
-        "k": o.k,
-        "stride": o.stride,
-        "pad": pad,
-        "groups": o.groups,
-        "bias": o.bias,
-        "bn": o.bn,
-    }
-    return Report.of(f"layer {kind}", shown, x, tuple(layers), f"{kind} layer")
-
-
-class SeparableComparison(NamedTuple):
-    """A depthwise separable conv beside the standard conv it replaces (MobileNet v1 Sec. 3.1)."""
-
-    standard: Report
-    macs_ratio: Fraction  # measured: separable MACs / standard MACs
-    params_ratio: Fraction  # measured: separable params / standard params
-    formula: Fraction  # 1/N + 1/K^2
-
-
-def compare_separable(x: Shape, o: LayerOptions) -> SeparableComparison:
-    """Build dwsep and the KxK standard conv with the same input, output, stride and padding."""
-    from fractions import Fraction
-
-    sep = layer_report("dwsep", x, o)
-    std = layer_report("conv", x, o)
-    return SeparableComparison(
-        std,
-        Fraction(sep.totals.macs, std.totals.macs),
-        Fraction(sep.totals.params, std.totals.params),
-        separable_ratio(sep.layers[-1].out.c, o.k),
-    )
 
 
 def _evaluate(value: Value, scope: Mapping[str, Any]) -> Any:

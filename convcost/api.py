@@ -1,0 +1,33 @@
+"""The Report the Python API returns: the core Report (convcost/report.py) with the outputs of
+`convcost analyze` as methods. It lives here, at the end of the flow, so that nothing before
+the renderers imports them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from convcost import report
+from convcost.checks import choice, grouping
+
+
+class Report(report.Report):
+    """A network's layers and totals (see convcost.report.Report), with its JSON and Markdown."""
+
+    __slots__ = ()
+
+    def to_dict(self, precision: str = "fp32") -> dict[str, Any]:
+        """The report as `analyze --format json` writes it."""
+        from convcost.memory import PRECISIONS, memory
+        from convcost.render import report_dict
+
+        choice(precision, "precision", PRECISIONS)
+        return report_dict(self, memory(self, precision))
+
+    def to_markdown(self, by: str = "layer", depth: int = 1, precision: str = "fp32") -> str:
+        """The report as `analyze --format markdown` writes it."""
+        from convcost.memory import PRECISIONS, memory
+        from convcost.render import analyze_grid, markdown
+
+        grouping(by, depth)
+        choice(precision, "precision", PRECISIONS)
+        return markdown(analyze_grid(self, memory(self, precision), by, depth))
