@@ -254,6 +254,14 @@ def test_every_convention_counts_or_ignores_every_call_of_every_kind():
             assert list(rules) == list(CONVENTIONS), (kind.name, call)
 
 
+def test_a_call_is_counted_alike_whichever_kind_computes_it():
+    # explain groups layers by PyTorch call (nn.Conv2d: conv and dwconv), as the tools see them
+    seen: dict[str, dict[str, object]] = {}
+    for kind in KINDS.values():
+        for call, rules in kind.calls.items():
+            assert seen.setdefault(call, rules) == rules, (kind.name, call)
+
+
 def test_a_call_without_a_rule_for_every_convention_is_refused():
     with pytest.raises(RuntimeError, match=r"missing \['fvcore', 'thop', 'torch'\]"):
         counts(paper=IGNORED, ptflops=IGNORED)
