@@ -18,16 +18,18 @@ class Report(report.Report):
     def to_dict(self, precision: str = "fp32") -> dict[str, Any]:
         """The report as `analyze --format json` writes it."""
         from convcost.memory import PRECISIONS, memory
-        from convcost.render import report_dict
+        from convcost.render import analyze
 
         choice(precision, "precision", PRECISIONS)
-        return report_dict(self, memory(self, precision))
+        return analyze.build(self, memory(self, precision)).data()
 
     def to_markdown(self, by: str = "layer", depth: int = 1, precision: str = "fp32") -> str:
         """The report as `analyze --format markdown` writes it."""
         from convcost.memory import PRECISIONS, memory
-        from convcost.render import analyze_grid, markdown
+        from convcost.render import analyze
+        from convcost.render.backends import markdown
 
         grouping(by, depth)
         choice(precision, "precision", PRECISIONS)
-        return markdown(analyze_grid(self, memory(self, precision), by, depth))
+        (grid,) = analyze.build(self, memory(self, precision), by, depth).grids()
+        return markdown(grid)

@@ -9,9 +9,9 @@ suffix is refused: m is milli in SI, and g and t are no SI prefixes at all.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from fractions import Fraction
-from typing import NamedTuple
+from typing import Literal, NamedTuple
 
 from convcost.errors import ConvcostError, did_you_mean
 from convcost.layers import COST_FIELDS
@@ -48,11 +48,23 @@ def brief(text: str, width: int = 40) -> str:
     return text if len(text) <= width else f"{text[: width - 15]}...{text[-12:]}"
 
 
+CheckKind = Literal["max", "expect"]
+"""A bound (actual <= limit) or an expectation (actual == limit)."""
+
+
+class Limit(NamedTuple):
+    """One bound or expectation, as given."""
+
+    quantity: str  # a totals field: macs, flops, params, activations, mem_access
+    kind: CheckKind
+    limit: Fraction
+
+
 class Check(NamedTuple):
     """One bound or expectation and how the report met it."""
 
     quantity: str  # a totals field: macs, flops, params, activations, mem_access
-    kind: str  # "max" (actual <= limit) or "expect" (actual == limit)
+    kind: CheckKind
     limit: Fraction
     actual: int
     ok: bool
@@ -69,18 +81,33 @@ def quantity(name: str) -> str:
     return field
 
 
-def check(
-    report: Report,
-    maxima: Sequence[tuple[str, Fraction]],
-    expected: Sequence[tuple[str, Fraction]],
-) -> list[Check]:
-    """Every bound (actual <= limit) and expectation (actual == value), in that order, each
-    (quantity, amount) pair as given: two expectations of one quantity are both checked, so
-    `--expect macs=1 --expect macs=568740352` fails."""
+def limits(
+    maxima: Mapping[str, Sequence[str]], expected: Sequence[tuple[str, tuple[str, str] | None]]
+) -> list[Limit]:
+    """The bounds (`maxima`: amounts per quantity, as --max-QUANTITY gives them) and then the
+    expectations (each --expect item with its NAME=AMOUNT pair, None when it is not one), in
+    that order, each as given: two expectations of one quantity are both checked."""
+    out = [
+        Limit(field, "max", amount(text, f"--max-{field.replace('_', '-')}"))
+        for field, texts in maxima.items()
+        for text in texts
+    ]
+    for item, kv in expected:
+        if kv is None:
+            raise ConvcostError(
+                f"--expect '{brief(item)}': expected NAME=AMOUNT, e.g. macs=568740352"
+            )
+        name, value = kv
+        out.append(Limit(quantity(name), "expect", amount(value, f"--expect {brief(name)}")))
+    return out
+
+
+def check(report: Report, limits: Sequence[Limit]) -> list[Check]:
+    """How `report` meets each limit: actual <= limit for a bound, actual == limit for an
+    expectation (so `--expect macs=1 --expect macs=568740352` fails)."""
     out = []
-    for kind, limits in (("max", maxima), ("expect", expected)):
-        for field, limit in limits:
-            actual = getattr(report.totals, field)
-            ok = actual <= limit if kind == "max" else actual == limit
-            out.append(Check(field, kind, limit, actual, ok))
+    for field, kind, limit in limits:
+        actual = getattr(report.totals, field)
+        ok = actual <= limit if kind == "max" else actual == limit
+        out.append(Check(field, kind, limit, actual, ok))
     return out

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from convcost.errors import ConvcostError
 from convcost.pareto import front
-from convcost.render import SI
+from convcost.render.units import SI
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

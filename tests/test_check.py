@@ -49,6 +49,13 @@ def test_over_budget_exits_1_and_says_by_how_much(run):
     assert "over by 68.74M (+13.7%)" in table
 
 
+def test_a_bound_of_zero_fails_without_a_share(run):
+    # over a limit of 0 there is no percentage to give (it used to divide by zero)
+    result = run("check", "mobilenet_v1", "--max-macs", "0")
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "over by 568.7M" in result.stdout and "%)" not in result.stdout
+
+
 def test_expect_exact_values(run):
     good = run("check", "mobilenet_v1", "--expect", "macs=568740352", "--expect", "params=4231976")
     assert good.exit_code == 0

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 import convcost
-from convcost import render
 from convcost.cli import cli
+from convcost.render import backends
 
 COMMANDS = sorted(cli.commands)
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -344,6 +344,6 @@ def test_latex_escapes_what_plain_latex_would_misprint(run):
     assert r"\textless{}= 500,000,000" in tex and r"(+13.7\%)" in tex  # <= and %
     tex = ok(run, "analyze", "mobilenet_v1", "-f", "latex")
     assert (
-        render.latex_escape("a -> b < c | d") == r"a -\textgreater{} b \textless{} c \textbar{} d"
+        backends.latex_escape("a -> b < c | d") == r"a -\textgreater{} b \textless{} c \textbar{} d"
     )
     assert r"mobilenet\_v1 & mobilenet" in ok(run, "list", "-f", "latex")

@@ -9,7 +9,7 @@ import json
 import pytest
 
 import convcost
-from convcost.cli import CONVENTIONS as CLI_NAMES
+from convcost.cli.options import CONVENTIONS as CLI_NAMES
 from convcost.conventions import CONVENTIONS, counted, explain
 from convcost.expand import analyze
 from convcost.spec import load_spec

@@ -395,7 +395,7 @@ def test_output_to_a_pipe_writes_into_it(tmp_path):
 
 
 def test_output_to_a_pipe_nobody_reads_gives_up(tmp_path, monkeypatch):
-    from convcost.cli import write_atomic
+    from convcost.cli.output import write_atomic
     from convcost.errors import ConvcostError
 
     monkeypatch.setattr("convcost.files.PIPE_WAIT_SECONDS", 0.3)

@@ -14,9 +14,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import convcost
-from convcost import render
 from convcost.errors import ConvcostError
 from convcost.limits import MAX_SIZE
+from convcost.render import backends
 from convcost.zoo import builtin_names
 
 # -- the API: a result or a ConvcostError, whatever the arguments --------------------------------
@@ -213,12 +213,12 @@ def strict(text: str) -> Any:
 
 
 def test_to_json_refuses_non_finite_numbers():
-    assert strict(render.to_json({"x": 0.5})) == {"x": 0.5}
+    assert strict(backends.to_json({"x": 0.5})) == {"x": 0.5}
     for bad in (math.nan, math.inf, -math.inf):
         with pytest.raises(ValueError):
-            render.to_json({"totals": {"latency_ms": bad}})
+            backends.to_json({"totals": {"latency_ms": bad}})
         with pytest.raises(ValueError):
-            render.to_json([{"x": [bad]}])
+            backends.to_json([{"x": [bad]}])
 
 
 def zoo_commands() -> list[list[str]]:

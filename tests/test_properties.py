@@ -234,21 +234,19 @@ def render_everything(report: Report) -> None:
     """Every renderer on a report: JSON must round-trip, the rest must not raise."""
     import io
 
-    from convcost import render, table
-    from convcost.guidelines import advise, verdict
     from convcost.latency import load_device, timing
     from convcost.memory import memory
+    from convcost.render import advise, analyze, backends, table
 
     mem = memory(report)
     for by in ("layer", "category", "block"):
-        timed = timing(report, load_device("gpu"), "fp32", by, 2)
-        data = json.loads(render.analyze_json(report, mem, by, 2, timed))
+        view = analyze.build(report, mem, by, 2, timing(report, load_device("gpu"), "fp32", by, 2))
+        data = json.loads(view.json())
         assert data["totals"]["macs"] == report.totals.macs
-        render.analyze_csv(report, mem, by, 2, timed)
-        render.markdown(render.analyze_grid(report, mem, by, 2, timed))
-    table.print_table(render.analyze_grid(report, mem, "layer", 1), file=io.StringIO())
-    findings = advise(report)
-    json.loads(render.advise_json(report, findings, verdict(report, findings)))
+        view.csv()
+        backends.markdown(view.grids()[0])
+    table.print_table(analyze.build(report, mem).grids()[0], file=io.StringIO())
+    json.loads(advise.build(report).json())
 
 
 @settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -11,11 +11,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from convcost import render
 from convcost import sweep as sweep_module
 from convcost.errors import ConvcostError
 from convcost.expand import analyze
 from convcost.layers import COST_FIELDS, Cost, _bins
+from convcost.render import backends
+from convcost.render import sweep as sweep_view
 from convcost.shapes import out_size
 from convcost.spec import Spec
 from convcost.sweep import Sweep, pareto, parse, spatial_params, sweep
@@ -259,7 +260,7 @@ def typed(values: dict[str, str]) -> dict[str, object]:
 
 def reference_json(points: Sweep, network: str) -> str:
     everything = points.subset(list(range(points.size)))
-    return render.to_json(
+    return backends.to_json(
         {
             "network": network,
             "points": [
@@ -281,12 +282,12 @@ def reference_csv(points: Sweep) -> str:
         [*p.values.values(), *(p.totals if p.totals else [""] * 5), p.error]
         for p in points.subset(sorted(shown))
     ]
-    return render._csv([*points.names, *COST_FIELDS, "error"], rows)
+    return backends.to_csv([*points.names, *COST_FIELDS, "error"], rows)
 
 
 @pytest.mark.parametrize("piece", [3, 10_000])
 def test_renderers_match_point_by_point_rendering(monkeypatch, spec_file, piece):
-    monkeypatch.setattr(render, "SWEEP_PIECE", piece)
+    monkeypatch.setattr(sweep_view, "PIECE", piece)
     sweeps = [
         sweep(builtin("shufflenet_v1"), {"groups": "2..6", "resolution": "224,96"}),  # errors
         sweep(load(spec_file(HUGE)), {"c": "4,1048576", "r": "3,16777216"}),  # > int64
@@ -294,8 +295,9 @@ def test_renderers_match_point_by_point_rendering(monkeypatch, spec_file, piece)
     ]
     sweeps += [pareto(s) for s in sweeps]
     for s in sweeps:
-        assert "".join(render.sweep_json(s, "net")) == reference_json(s, "net")
-        assert "".join(render.sweep_csv(s)) == reference_csv(s)
+        shown = sweep_view.SweepView("net", "", s)
+        assert "".join(shown.json()) == reference_json(s, "net")
+        assert "".join(shown.csv()) == reference_csv(s)
 
 
 def test_pareto_is_the_brute_force_front():

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import tty_run
 
-from convcost import table
+from convcost.render import table
 
 WIDTHS = (80, 100, 120, 160)
 SCALE = {"": 1, "K": 10**3, "M": 10**6, "G": 10**9, "T": 10**12}

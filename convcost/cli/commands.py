@@ -1,0 +1,449 @@
+"""The `convcost` commands. Each reads its input, builds its view (convcost/render/) and
+emits it; each loads what it uses when it runs."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from convcost import __version__
+from convcost.cli.networks import analyzed, counted, networks, timed
+from convcost.cli.options import (
+    METRICS,
+    Size,
+    convention_option,
+    device_option,
+    format_option,
+    pair,
+    precision_option,
+    sets_option,
+)
+from convcost.cli.output import emit, write_atomic
+from convcost.errors import ConvcostError, ExitStatus
+
+
+class Group(click.Group):
+    """Turns every ConvcostError into one message on stderr and exit status 2, and a reader
+    that stops early (`convcost ... | head`) into exit status 0."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ConvcostError as e:
+            from convcost.zoo import source_text
+
+            click.echo("error: " + e.format(source_text(e.loc.file) if e.loc else None), err=True)
+            ctx.exit(ExitStatus.BAD_INPUT)
+        except BrokenPipeError:  # the reader has all it wants; nothing more reaches the pipe,
+            import contextlib  # not even Python's flush at exit
+            import os
+
+            with contextlib.suppress(OSError, ValueError):  # ValueError: click's test runner
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            ctx.exit(ExitStatus.OK)
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="convcost")
+def cli() -> None:
+    """Exact cost of convolutional networks: MACs, params, activations, memory access.
+
+    Networks are YAML specs: a file path, or the name of a built-in network
+    (`convcost list`).
+    """
+
+
+@cli.command()
+@click.argument("spec")
+@sets_option
+@click.option(
+    "--by",
+    type=click.Choice(["layer", "category", "block"]),
+    default="layer",
+    show_default=True,
+    help="One row per layer, per layer category, or per block.",
+)
+@click.option(
+    "--depth",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="With --by block: how many path segments make a block.",
+)
+@precision_option
+@device_option
+@convention_option
+@format_option
+def analyze(
+    spec: str,
+    sets: dict[str, str],
+    by: str,
+    depth: int,
+    precision: str,
+    device: str | None,
+    convention: str | None,
+    fmt: str,
+) -> None:
+    """Cost of every layer of SPEC (a .yaml file or a built-in name), and totals.
+
+    \b
+    convcost analyze specs/mobilenet_v1.yaml
+    convcost analyze mobilenet_v1 --set width=0.5 --set resolution=160
+    convcost analyze mobilenet_v1 --by category
+    convcost analyze shufflenet_v2 --device mobile-cpu
+    convcost analyze mobilenet_v2 --convention ptflops
+    """
+    from convcost.memory import memory
+    from convcost.render import analyze as view
+
+    given = click.get_current_context().get_parameter_source("depth")
+    if by != "block" and given is not click.core.ParameterSource.DEFAULT:
+        raise click.UsageError(
+            f"--depth applies to --by block only (this is --by {by}): add --by block, or drop "
+            "--depth"
+        )
+    report = analyzed(spec, sets)
+    mem = memory(report, precision)
+    timing = timed(report, device, precision, by, depth)
+    counts = counted(report, convention, by, depth)
+    emit(fmt, view.build(report, mem, by, depth, timing, counts))
+
+
+@cli.command()
+@click.argument("specs", nargs=-1)
+@click.option(
+    "--all", "everything", is_flag=True, help="The whole built-in zoo (also the default)."
+)
+@click.option(
+    "--by",
+    type=click.Choice(["network", "category"]),
+    default="network",
+    show_default=True,
+    help="Totals per network, or each network's split by category.",
+)
+@precision_option
+@device_option
+@convention_option
+@format_option
+def compare(
+    specs: tuple[str, ...],
+    everything: bool,
+    by: str,
+    precision: str,
+    device: str | None,
+    convention: str | None,
+    fmt: str,
+) -> None:
+    """Each network's totals, and each as a multiple of the first network's.
+
+    Give params per network with NAME@KEY=VALUE,KEY=VALUE. With no names (or --all),
+    the whole zoo, sorted by MACs, against VGG16.
+
+    \b
+    convcost compare vgg16 shufflenet mobilenet_v1 shufflenet_v2
+    convcost compare mobilenet_v1 mobilenet_v1@width=0.5,resolution=160
+    convcost compare --all
+    convcost compare shufflenet_v2 shufflenet mobilenet_v2 --device gpu
+    convcost compare mobilenet_v2 resnet50 --convention fvcore
+    """
+    from convcost.memory import memory
+    from convcost.render import compare as view
+
+    if everything and specs:
+        raise click.UsageError("give network names or --all, not both")
+    nets = networks(specs)
+    labels = [label for label, _, _ in nets]
+    reports = [r for _, _, r in nets]
+    mems = [memory(r, precision) for r in reports]
+    timings = [t for r in reports if (t := timed(r, device, precision)) is not None]
+    counts = [c for r in reports if (c := counted(r, convention)) is not None]
+    emit(fmt, view.build(by, labels, reports, mems, timings, counts, zoo=not specs))
+
+
+@cli.command()
+@click.argument("kind", type=click.Choice(["conv", "dw", "pw", "dwsep", "dwconv", "pwconv"]))
+@click.option("--in", "inp", required=True, metavar="HxWxC", help="Input shape, e.g. 64x64x3.")
+@click.option("--out", type=Size(), help="Output channels.")
+@click.option(
+    "-k",
+    "--kernel",
+    type=Size(),
+    default=None,
+    help="Kernel size  [default: 3; pw is always 1]",
+)
+@click.option("-s", "--stride", type=Size(), default=1, show_default=True)
+@click.option(
+    "-p",
+    "--padding",
+    metavar="PAD",
+    default=None,
+    help="same, valid, N, H,W or T,B,L,R (top,bottom,left,right)  [default: same: out = "
+    "ceil(in/stride) with total padding max((out-1)*stride+k-in, 0), half of it before, the "
+    "rest after, as TensorFlow's SAME]",
+)
+@click.option(
+    "-g",
+    "--groups",
+    type=Size(),
+    default=1,
+    show_default=True,
+    help="Groups (conv and pw).",
+)
+@click.option("--bias/--no-bias", default=False, show_default=True)
+@click.option(
+    "--bn/--no-bn",
+    default=False,
+    show_default=True,
+    help="Follow each convolution with batch norm.",
+)
+@precision_option
+@format_option
+def layer(
+    kind: str,
+    inp: str,
+    out: int | None,
+    kernel: int | None,
+    stride: int,
+    padding: str | None,
+    groups: int,
+    bias: bool,
+    bn: bool,
+    precision: str,
+    fmt: str,
+) -> None:
+    """Cost of one layer: conv, dw (depthwise), pw (pointwise) or dwsep (both);
+    dwconv and pwconv are dw and pw, as the spec names them.
+
+    dwsep also shows the standard KxK conv it replaces and the ratio of the two,
+    as an exact fraction beside MobileNet v1's 1/N + 1/K^2. A 1x1 conv (stride 1,
+    one group) also shows ShuffleNet V2's G1 lower bound on its memory access.
+
+    \b
+    convcost layer dwsep --in 64x64x3 --out 4 -k 3
+    convcost layer conv --in 56x56x240 --out 60 -k 1 -g 3
+    convcost layer pw --in 64x64x4 --out 2 -g 2
+    """
+    from convcost.calculator import LayerOptions
+    from convcost.render import layer as view
+    from convcost.shapes import parse_hwc, parse_pad
+
+    kind = {"dwconv": "dw", "pwconv": "pw"}.get(kind, kind)
+    k = kernel if kernel is not None else (1 if kind == "pw" else 3)
+    pad = None if padding is None else parse_pad(padding)
+    opts = LayerOptions(out, k, stride, None if pad == "same" else pad, groups, bias, bn)
+    emit(fmt, view.build(kind, parse_hwc(inp), opts, precision))
+
+
+@cli.command()
+@click.argument("spec")
+@sets_option
+@format_option
+def advise(spec: str, sets: dict[str, str], fmt: str) -> None:
+    """What ShuffleNet V2's four guidelines say about SPEC, and what fixing it would save.
+
+    G1 equal 1x1 widths, G2 few groups, G3 little fragmentation, G4 light element-wise
+    traffic (Ma et al. 2018, Sec. 2). Ends with a one-line verdict.
+
+    \b
+    convcost advise shufflenet_v1 --set groups=8
+    convcost advise mobilenet_v2 -f json
+    """
+    from convcost.render import advise as view
+
+    emit(fmt, view.build(analyzed(spec, sets)))
+
+
+@cli.command()
+@click.argument("spec")
+@sets_option
+@format_option
+def explain(spec: str, sets: dict[str, str], fmt: str) -> None:
+    """Why ptflops, fvcore, thop, torch and the papers give SPEC different totals.
+
+    One row per PyTorch call the network makes (nn.Conv2d, nn.BatchNorm2d, F.relu, ...) with
+    what each tool counts for it, then the rule each count follows. Each column sums to that
+    tool's total, exactly; the difference of two columns, row by row, is why two tools disagree.
+
+    \b
+    convcost explain mobilenet_v2
+    convcost explain resnet50 -f json
+    """
+    from convcost.render import explain as view
+
+    emit(fmt, view.build(analyzed(spec, sets)))
+
+
+@cli.command()
+@format_option
+def devices(fmt: str) -> None:
+    """The device profiles for --device: peak MAC/s, bandwidth, launch overhead, sources."""
+    from convcost.render import devices as view
+
+    emit(fmt, view.build())
+
+
+@cli.command()
+@click.argument("spec")
+@sets_option
+@click.option(
+    "--max-macs", metavar="AMOUNT", multiple=True, help="Fail if MACs exceed this, e.g. 600M."
+)
+@click.option("--max-flops", metavar="AMOUNT", multiple=True, help="Fail if FLOPs exceed this.")
+@click.option(
+    "--max-params", metavar="AMOUNT", multiple=True, help="Fail if params exceed this, e.g. 4.5M."
+)
+@click.option(
+    "--max-activations", metavar="AMOUNT", multiple=True, help="Fail if activations exceed this."
+)
+@click.option(
+    "--max-mem-access", metavar="AMOUNT", multiple=True, help="Fail if memory access exceeds this."
+)
+@click.option(
+    "--expect",
+    multiple=True,
+    metavar="NAME=AMOUNT",
+    help="Fail unless a total equals this exactly, e.g. --expect macs=568740352 (repeatable).",
+)
+@format_option
+def check(
+    spec: str,
+    sets: dict[str, str],
+    max_macs: tuple[str, ...],
+    max_flops: tuple[str, ...],
+    max_params: tuple[str, ...],
+    max_activations: tuple[str, ...],
+    max_mem_access: tuple[str, ...],
+    expect: tuple[str, ...],
+    fmt: str,
+) -> None:
+    """Gate a network's cost in CI: exit 0 if every bound holds, 1 if one is exceeded.
+
+    Amounts take SI suffixes (K, M, G, T) and are compared exactly. Every bound and
+    expectation given is checked, a repeated one too. Bad input exits 2.
+
+    \b
+    convcost check mobilenet_v1 --max-macs 600M --max-params 4.5M
+    convcost check mobilenet_v1 --expect macs=568740352 --expect params=4231976
+    """
+    from convcost.budget import limits
+    from convcost.render import check as view
+
+    maxima = {
+        "macs": max_macs,
+        "flops": max_flops,
+        "params": max_params,
+        "activations": max_activations,
+        "mem_access": max_mem_access,
+    }
+    given = limits(maxima, [(item, pair(item)) for item in expect])
+    if not given:
+        raise click.UsageError("give at least one --max-... bound or --expect")
+    checked = view.build(analyzed(spec, sets), given)
+    emit(fmt, checked)
+    if not checked.ok:
+        click.get_current_context().exit(ExitStatus.OVER_BUDGET)
+
+
+@cli.command()
+@click.argument("spec")
+@sets_option
+@click.option(
+    "--pareto",
+    type=click.Choice(["params", "mem_access"]),
+    help="Keep only the points no other beats on both MACs and this.",
+)
+@format_option
+def sweep(spec: str, sets: dict[str, str], pareto: str | None, fmt: str) -> None:
+    """Totals for every combination of param values: lists (1,0.75,0.5) or ranges (1..8).
+
+    A value is a number or an expression, as with --set elsewhere; a range A..B takes whole
+    numbers and includes both ends. At most 100,000 points. An unknown param, a value that
+    cannot be evaluated at any point (0.1..0.5, abc) or too many points exits 2 before any
+    point is costed.
+
+    Points the network cannot take (ShuffleNet v1 with 5 groups) are listed with their error,
+    and the sweep still exits 0: table rows show - and the errors follow the table; csv fills
+    the error column; json lists them under "failed" (values and error), apart from "points".
+    With --pareto, failed points are listed too. If every point fails, the sweep exits 2 with
+    the first point's error.
+
+    \b
+    convcost sweep mobilenet_v1 --set width=1,0.75,0.5,0.25       # Table 6
+    convcost sweep mobilenet_v1 --set resolution=224,192,160,128  # Table 7
+    convcost sweep shufflenet_v1 --set groups=1..8                # Table 1
+    """
+    from convcost.render import sweep as view
+    from convcost.zoo import load
+
+    if not sets:
+        raise click.UsageError("give the values to sweep with --set NAME=V1,V2,... or A..B")
+    emit(fmt, view.build(load(spec), sets, pareto))
+
+
+@cli.command()
+@click.argument("specs", nargs=-1)
+@click.option(
+    "--x", "x", type=click.Choice(METRICS), default="macs", show_default=True, help="x axis."
+)
+@click.option(
+    "--y", "y", type=click.Choice(METRICS), default="params", show_default=True, help="y axis."
+)
+@click.option("--labels/--no-labels", default=True, show_default=True, help="Name each point.")
+@precision_option
+@device_option
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    metavar="FILE",
+    help="The image to write: .png, .svg or .pdf (atomically).",
+)
+def plot(
+    specs: tuple[str, ...],
+    x: str,
+    y: str,
+    labels: bool,
+    precision: str,
+    device: str | None,
+    output: str,
+) -> None:
+    """Scatter networks on two metrics, with their Pareto front (default: the whole zoo).
+
+    Costs are on log axes; top1 is the published ImageNet top-1 accuracy, from the spec's
+    `top1:` (sources: `convcost list -f json`); latency needs --device. Give params per
+    network with NAME@KEY=VALUE,KEY=VALUE. Needs matplotlib: pip install 'convcost[plot]'.
+
+    \b
+    convcost plot -o zoo.png
+    convcost plot --x macs --y top1 -o accuracy.svg
+    convcost plot mobilenet_v1 mobilenet_v1@width=0.5 shufflenet_v2 --y mem_access -o m.png
+    convcost plot --x latency --y top1 --device mobile-cpu -o latency.png
+    """
+    from convcost.latency import load_device
+    from convcost.plot import image_format
+    from convcost.render import plot as view
+
+    if x == y:
+        raise click.UsageError("--x and --y must be different metrics")
+    if "latency" in (x, y) and device is None:
+        raise click.UsageError("the latency axis needs --device NAME|FILE (`convcost devices`)")
+    fmt = image_format(output)
+    nets = networks(specs)
+    profile = load_device(device) if device is not None and "latency" in (x, y) else None
+    write_atomic(output, view.build(nets, x, y, profile, precision).image(fmt, labels))
+
+
+@cli.command("list")
+@format_option
+def list_(fmt: str) -> None:
+    """The built-in networks: names, aliases, sources, default params and totals."""
+    from convcost.render import listing as view
+
+    emit(fmt, view.build([(s, r) for _, s, r in networks(())]))
+
+
+def main() -> None:
+    """Console entry point."""
+    cli()
