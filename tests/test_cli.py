@@ -172,6 +172,10 @@ def test_layer_dwsep(run):
         "one_over_n_plus_one_over_k2": "13/36",
     }
     assert data["standard"]["totals"]["macs"] == 442_368
+    # the standard conv's own memory: 3x3x3x4 weights, 64x64x3 read + 108 + 64x64x4 written
+    standard = data["standard"]["memory"]
+    assert (standard["peak_at"], standard["weights_bytes"]) == ("conv", 108 * 4)
+    assert standard["mem_access_bytes"] == (64 * 64 * 3 + 108 + 64 * 64 * 4) * 4
     rows = list(
         csv.DictReader(
             io.StringIO(ok(run, "layer", "dwsep", "--in", "64x64x3", "--out", "4", "-f", "csv"))

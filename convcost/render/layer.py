@@ -135,7 +135,9 @@ def build(kind: str, x: Shape, options: LayerOptions, precision: str) -> LayerVi
     mem = memory(report, precision)
     view = analyze.build(report, mem)
     comparison = compare_separable(x, options) if kind == "dwsep" else None
-    standard = analyze.build(comparison.standard, mem) if comparison is not None else None
+    standard = None
+    if comparison is not None:
+        standard = analyze.build(comparison.standard, memory(comparison.standard, precision))
     g1 = None
     if kind in ("conv", "pw") and (options.k, options.groups, options.stride) == (1, 1, 1):
         conv = report.layers[0]
