@@ -154,8 +154,7 @@ def counted(report: Report, convention: str, by: str = "layer", depth: int = 1) 
         raise ConvcostError(f"report is a Report (from convcost.analyze), got {shown(report)}")
     if not isinstance(convention, str):  # an unknown name: conventions.counted names it
         choice(convention, "convention", CONVENTIONS)
-    grouping(by, depth)
-    return count(report, convention, by, depth)
+    return count(report, convention, grouping(by, depth), depth)
 
 
 def _pad(value: object) -> Pad | None:

@@ -29,7 +29,7 @@ class Report(report.Report):
         from convcost.render import analyze
         from convcost.render.backends import markdown
 
-        grouping(by, depth)
+        grouping_by = grouping(by, depth)
         choice(precision, "precision", PRECISIONS)
-        (grid,) = analyze.build(self, memory(self, precision), by, depth).grids()
+        (grid,) = analyze.build(self, memory(self, precision), grouping_by, depth).grids()
         return markdown(grid)

@@ -6,11 +6,16 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Iterable
+from typing import Literal, get_args
 
 from convcost.errors import ConvcostError, did_you_mean
 
-GROUPINGS = ("layer", "category", "block")
+Grouping = Literal["layer", "category", "block"]
 """What `by` takes: one row per layer, per layer category, or per block (path prefix)."""
+GROUPINGS: tuple[Grouping, ...] = get_args(Grouping)
+CompareBy = Literal["network", "category"]
+"""What `compare --by` takes: totals per network, or each network's split by category."""
+COMPARE_BY: tuple[CompareBy, ...] = get_args(CompareBy)
 
 
 def shown(value: object) -> str:
@@ -50,10 +55,11 @@ def flag(value: object, what: str) -> bool:
     raise ConvcostError(f"{what} must be True or False; got {shown(value)}")
 
 
-def grouping(by: object, depth: object) -> None:
-    """Check `by` (layer, category or block) and `depth` (a count of path segments, with
+def grouping(by: object, depth: object) -> Grouping:
+    """`by` (layer, category or block), checked with `depth` (a count of path segments, with
     by="block" only)."""
-    choice(by, "by", GROUPINGS)
+    checked = next(g for g in GROUPINGS if g == choice(by, "by", GROUPINGS))
     whole(depth, "depth")
     if by != "block" and depth != 1:
         raise ConvcostError(f"depth applies to by='block' only (this is by={by!r})")
+    return checked

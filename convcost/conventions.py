@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from convcost.checks import Grouping
 from convcost.counting import CONVENTIONS, Convention, Rule
 from convcost.errors import ConvcostError, did_you_mean
 from convcost.report import LayerCost, Report, group_sums
@@ -41,7 +42,7 @@ class Counted(NamedTuple):
         return f"{c.name} = {c.tool}, {self.total:,} {c.unit} in all: {c.summary}"
 
 
-def counted(report: Report, name: str, by: str = "layer", depth: int = 1) -> Counted:
+def counted(report: Report, name: str, by: Grouping = "layer", depth: int = 1) -> Counted:
     """Count every layer of `report` as the named convention does; group for --by."""
     if name not in CONVENTIONS:
         raise ConvcostError(

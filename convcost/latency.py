@@ -27,6 +27,7 @@ from typing import Any, NamedTuple
 
 import yaml
 
+from convcost.checks import Grouping
 from convcost.errors import Loc, SpecError, did_you_mean
 from convcost.files import read_text
 from convcost.layers import CATEGORIES
@@ -316,7 +317,7 @@ class Timing(NamedTuple):
 
 
 def timing(
-    report: Report, device: Device, precision: str = "fp32", by: str = "layer", depth: int = 1
+    report: Report, device: Device, precision: str = "fp32", by: Grouping = "layer", depth: int = 1
 ) -> Timing:
     """Estimate every layer, and sum per group for --by category/block."""
     layers = estimate(report, device, precision)

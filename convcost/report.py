@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, NamedTuple, TypeVar
 
-from convcost.checks import whole
+from convcost.checks import Grouping, whole
 from convcost.errors import ConvcostError, Loc, ShapeError
 from convcost.layers import CATEGORIES, KINDS, Category, Cost, Kind
 from convcost.shapes import Shape
@@ -74,7 +74,7 @@ def block_of(layer: LayerCost, depth: int) -> str:
     return ".".join(layer.path.split("+")[0].split(".")[:depth])
 
 
-def group_of(layer: LayerCost, by: str, depth: int) -> str:
+def group_of(layer: LayerCost, by: Grouping, depth: int) -> str:
     """The row a layer adds to with --by category or --by block."""
     return layer.category if by == "category" else block_of(layer, depth)
 
@@ -84,7 +84,7 @@ V = TypeVar("V", Cost, int, float)
 
 
 def group_sums(
-    layers: Sequence[LayerCost], values: Sequence[V], by: str, depth: int
+    layers: Sequence[LayerCost], values: Sequence[V], by: Grouping, depth: int
 ) -> dict[str, V]:
     """Per row of --by category or --by block (`group_of`), the sum of its layers' `values`
     (costs, counts, milliseconds), in the order the rows first appear: the one place any

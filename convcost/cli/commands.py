@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from convcost import __version__
+from convcost.checks import COMPARE_BY, GROUPINGS, CompareBy, Grouping
 from convcost.cli.networks import analyzed, counted, networks, timed
 from convcost.cli.options import (
     METRICS,
@@ -60,7 +61,7 @@ def cli() -> None:
 @sets_option
 @click.option(
     "--by",
-    type=click.Choice(["layer", "category", "block"]),
+    type=click.Choice(GROUPINGS),
     default="layer",
     show_default=True,
     help="One row per layer, per layer category, or per block.",
@@ -79,7 +80,7 @@ def cli() -> None:
 def analyze(
     spec: str,
     sets: dict[str, str],
-    by: str,
+    by: Grouping,
     depth: int,
     precision: str,
     device: str | None,
@@ -118,7 +119,7 @@ def analyze(
 )
 @click.option(
     "--by",
-    type=click.Choice(["network", "category"]),
+    type=click.Choice(COMPARE_BY),
     default="network",
     show_default=True,
     help="Totals per network, or each network's split by category.",
@@ -130,7 +131,7 @@ def analyze(
 def compare(
     specs: tuple[str, ...],
     everything: bool,
-    by: str,
+    by: CompareBy,
     precision: str,
     device: str | None,
     convention: str | None,

@@ -10,6 +10,7 @@ from convcost.cli.options import pair
 from convcost.errors import ConvcostError
 
 if TYPE_CHECKING:
+    from convcost.checks import Grouping
     from convcost.conventions import Counted
     from convcost.latency import Timing
     from convcost.report import Report
@@ -65,7 +66,7 @@ def analyzed(spec: str, sets: dict[str, str]) -> Report:
 
 
 def timed(
-    report: Report, device: str | None, precision: str, by: str = "layer", depth: int = 1
+    report: Report, device: str | None, precision: str, by: Grouping = "layer", depth: int = 1
 ) -> Timing | None:
     """The roofline estimate on --device, if one was given."""
     if device is None:
@@ -76,7 +77,7 @@ def timed(
 
 
 def counted(
-    report: Report, convention: str | None, by: str = "layer", depth: int = 1
+    report: Report, convention: str | None, by: Grouping = "layer", depth: int = 1
 ) -> Counted | None:
     """The report counted as --convention does, if one was given."""
     if convention is None:

@@ -26,6 +26,7 @@ from convcost.render.units import (
 )
 
 if TYPE_CHECKING:
+    from convcost.checks import Grouping
     from convcost.conventions import Convention, Counted
     from convcost.latency import Timing
     from convcost.memory import Memory
@@ -53,7 +54,7 @@ class AnalyzeView(NamedTuple):
 
     report: Report
     memory: Memory
-    by: str  # "layer", "category" or "block"
+    by: Grouping
     layers: list[Row]  # one per report.layers, in order
     groups: list[Row]  # per category or block ([] by layer)
     total: Row
@@ -245,7 +246,7 @@ class AnalyzeView(NamedTuple):
 def build(
     report: Report,
     memory: Memory,
-    by: str = "layer",
+    by: Grouping = "layer",
     depth: int = 1,
     timing: Timing | None = None,
     counted: Counted | None = None,

@@ -24,6 +24,7 @@ from convcost.render.units import (
 )
 
 if TYPE_CHECKING:
+    from convcost.checks import CompareBy
     from convcost.conventions import Convention, Counted
     from convcost.latency import Timing
     from convcost.memory import Memory
@@ -52,7 +53,7 @@ class CompareView(NamedTuple):
     """`convcost compare`: the networks, the categories any of them has, and what --device
     and --convention add."""
 
-    by: str  # "network" or "category"
+    by: CompareBy
     networks: list[Network]
     categories: list[str]  # in CATEGORY_LABELS order
     device: str  # the first estimate's caption ("" without --device)
@@ -163,7 +164,7 @@ class CompareView(NamedTuple):
 
 
 def build(
-    by: str,
+    by: CompareBy,
     labels: Sequence[str],
     reports: Sequence[Report],
     memories: Sequence[Memory],
