@@ -398,7 +398,7 @@ class _Run:
                 try:
                     _bound(self.spec, overrides, h, w)
                     checked = True
-                except Exception:  # then each batch bounds itself
+                except (ConvcostError, OverflowError):  # then each batch bounds itself
                     pass
             for part in range(0, len(at), BATCH):
                 cut = slice(part, part + BATCH)
@@ -449,7 +449,7 @@ class _Run:
                 _bound(self.spec, overrides, h, w)
                 checked = True
             totals = analyze(self.spec, overrides, (h, w)).totals
-        except Exception:  # any failure, also numpy's (arrays reaching an expression): split
+        except (ConvcostError, OverflowError):  # a point's error, or int64 could overflow: split
             half = len(at) // 2
             for part in (slice(0, half), slice(half, None)):
                 self.batch(overrides, at[part], h[part], w[part], checked)
