@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections import ChainMap, Counter
 from collections.abc import Mapping, Sequence
+from functools import cache
 from typing import Any, NamedTuple, cast
 
 from convcost import expr
 from convcost.errors import ConvcostError, Loc, ShapeError, SpecError, did_you_mean, plural
 from convcost.layers import KINDS, Arg
-from convcost.limits import MAX_BLOCK_DEPTH, MAX_LAYERS, MAX_SIZE, MAX_STEPS
+from convcost.limits import MAX_BLOCK_DEPTH, MAX_LAYERS, MAX_SIZE, MAX_STEPS, no_gc
 from convcost.report import LayerCost, Report, run_layer
 from convcost.shapes import PAD_WORDS, Shape
 from convcost.spec import (
@@ -26,10 +27,10 @@ from convcost.spec import (
     Spec,
     Top1,
     UseItem,
-    Value,
     WhenItem,
     activation_names,
 )
+from convcost.yamlnodes import Value
 
 
 class Tensor(NamedTuple):
@@ -126,7 +127,8 @@ def analyze(
         shape = Shape(shape.c, *size)
     _refuse_too_many(spec)
     expander = _Expander(spec, scope)
-    expander.sequence(spec.layers, Tensor(shape, -1), "", scope)
+    with no_gc():
+        expander.sequence(spec.layers, Tensor(shape, -1), "", scope)
     return Report.of(spec.name, params, shape, tuple(expander.out), spec.title)
 
 
@@ -183,6 +185,8 @@ def _integer(value: Value, scope: Mapping[str, Any], what: str) -> int:
 
 def _coerce(arg: Arg, value: Value, scope: Mapping[str, Any]) -> Any:
     """Evaluate a layer argument and check it against its declared type."""
+    if type(value.raw) is int and value.raw <= MAX_SIZE and arg.type != "bool":
+        return value.raw  # a number as written: what _integer would return
     if value.raw is None:
         if arg.optional:
             return None
@@ -366,6 +370,16 @@ def _chars(value: Value | None) -> int:
     return len(value.raw) if isinstance(value.raw, str) else 0
 
 
+DEFAULTS_ONLY = ("bn", "act", "torch")
+"""Keys of a spec's `defaults` for a kind that are not arguments of its formula."""
+
+
+@cache
+def _required(kind: str) -> tuple[str, ...]:
+    """The arguments layer kind `kind` cannot do without."""
+    return tuple(arg.name for arg in KINDS[kind].args.values() if arg.required)
+
+
 class _Expander:
     """Expands items depth-first, appending a LayerCost per primitive layer to `out`."""
 
@@ -379,6 +393,9 @@ class _Expander:
         self.repeats: list[tuple[str, Loc, int]] = []  # repeats being expanded: path, loc, times
         self.names: dict[tuple[int, bool], list[str]] = {}  # _names of each list of the spec
         self.weights: dict[int, int] = {}  # steps a visit of an item in a repeat or block takes
+        self.torch = {k: v["torch"].raw for k, v in spec.defaults.items() if "torch" in v}  # calls
+        self.costed: dict[tuple[Any, ...], LayerCost] = {}  # run_layer's result per kind, inputs
+        # and args (a formula is a pure function of them), for the layers that repeat
 
     def sequence(
         self,
@@ -479,13 +496,13 @@ class _Expander:
     def layer(self, item: LayerItem, x: Tensor, path: str, scope: Mapping[str, Any]) -> Tensor:
         kind = KINDS[item.kind]
         defaults = self.spec.defaults.get(item.kind, {})
-        values = {
-            k: v for k, v in {**defaults, **item.args}.items() if k not in ("bn", "act", "torch")
-        }
+        values = item.args  # the parser took bn, act and torch out of them
+        if defaults:
+            values = {k: v for k, v in {**defaults, **values}.items() if k not in DEFAULTS_ONLY}
         bn, act = item.bn or defaults.get("bn"), item.act or defaults.get("act")
-        for arg in kind.args.values():
-            if arg.required and arg.name not in values:
-                raise SpecError(f"'{item.kind}' needs '{arg.name}'", item.loc, path)
+        for needed in _required(item.kind):
+            if needed not in values:
+                raise SpecError(f"'{item.kind}' needs '{needed}'", item.loc, path)
         args = {name: _coerce(kind.args[name], v, scope) for name, v in values.items()}
         y = self.emit(item.kind, [x], args, path, item.loc, item.torch)
         if bn is not None and _coerce(Arg("bn", "bool", False, False, False), bn, scope):
@@ -525,18 +542,34 @@ class _Expander:
                 SpecError(f"the network expands to more than {MAX_LAYERS:,} layers", loc, path)
             )
         try:
-            layer = run_layer(kind, [t.shape for t in inputs], args, path, loc)
+            layer = self.cost(kind, tuple([t.shape for t in inputs]), args, path, loc)
         except ConvcostError as e:
             raise self.traced(e) from None
-        default = self.spec.defaults.get(kind, {}).get("torch")
+        default = self.torch.get(kind)
         self.out.append(
             layer._replace(
-                sources=tuple(t.src for t in inputs),
+                path=path,
+                line=loc.line,
+                sources=tuple([t.src for t in inputs]),
                 branch=self.branches,
-                torch=torch or (default.raw if default else layer.torch),
+                torch=torch or (layer.torch if default is None else default),
             )
         )
         return Tensor(layer.out, len(self.out) - 1)
+
+    def cost(
+        self, kind: str, inputs: tuple[Shape, ...], args: Mapping[str, Any], path: str, loc: Loc
+    ) -> LayerCost:
+        """run_layer's costed layer (its path and line those of the first such layer): a formula
+        is a pure function of kind, inputs and args, so a layer that repeats is costed once."""
+        key = (kind, inputs, *args.items())
+        try:
+            layer = self.costed.get(key)
+        except TypeError:  # sizes are arrays (a vectorised sweep): no layer repeats
+            return run_layer(kind, inputs, args, path, loc)
+        if layer is None:
+            layer = self.costed[key] = run_layer(kind, inputs, args, path, loc)
+        return layer
 
     def traced(self, e: ConvcostError) -> ConvcostError:
         if self.stack and "in block" not in e.hint:

@@ -8,6 +8,7 @@ framework code the specs mirror, so `int(32 * 0.75)` rounds exactly like PyTorch
 from __future__ import annotations
 
 import ast
+import keyword
 import math
 import operator
 from collections.abc import Callable, Mapping
@@ -186,6 +187,14 @@ def evaluate(text: str, scope: Mapping[str, Any]) -> Any:
     expression can hang, take the memory or escape as another exception."""
     if len(text) > MAX_LENGTH:
         raise ExprError(f"expression longer than {MAX_LENGTH} characters")
+    if text in scope and _bare_name(text):  # the most common expression: `out`, `stride`
+        try:
+            value = scope[text]
+            check_number(value)
+            return value
+        except ExprError as e:
+            e.message = f"in expression {_quoted(text)}: {e.message}"
+            raise
     try:
         tree = _parse(text.strip())
     except SyntaxError as e:
@@ -203,6 +212,11 @@ def evaluate(text: str, scope: Mapping[str, Any]) -> Any:
         raise ExprError(f"expression {_quoted(text)} is nested too deeply") from None
     except (ArithmeticError, TypeError, ValueError) as e:
         raise ExprError(f"in expression {_quoted(text)}: {clip(str(e))}") from None
+
+
+def _bare_name(text: str) -> bool:
+    """Whether Python parses `text` as one name, spelled exactly so (ASCII: no normalising)."""
+    return text.isascii() and text.isidentifier() and not keyword.iskeyword(text)
 
 
 def _quoted(text: str) -> str:
@@ -230,10 +244,10 @@ class _Evaluator:
         self.scope = scope
 
     def visit(self, node: ast.expr) -> Any:
-        method = getattr(self, "visit_" + type(node).__name__, None)
+        method = _VISITORS.get(type(node))
         if method is None:
             raise ExprError(f"'{_code(node)}' is not allowed in a spec expression")
-        value = method(node)
+        value = method(self, node)
         check_number(value)
         return value
 
@@ -323,6 +337,14 @@ class _Evaluator:
         args = [self.visit(a) for a in node.args]
         _numbers(*args)
         return FUNCTIONS[name](*args)
+
+
+_VISITORS: dict[type[ast.AST], Callable[[_Evaluator, Any], Any]] = {
+    getattr(ast, name.removeprefix("visit_")): method
+    for name, method in vars(_Evaluator).items()
+    if name.startswith("visit_")
+}
+"""The node types an expression may use, each with its method of _Evaluator."""
 
 
 def _numbers(*values: Any) -> None:

@@ -33,7 +33,7 @@ from convcost.files import read_text
 from convcost.layers import CATEGORIES
 from convcost.memory import PRECISIONS
 from convcost.report import Report, group_sums
-from convcost.spec import Parser, compose
+from convcost.yamlnodes import Reader
 from convcost.zoo import BUILTIN
 
 KEYS = (
@@ -144,10 +144,10 @@ a microcontroller to far beyond any accelerator, so that no estimate overflows o
 def parse_device(text: str, file: str) -> Device:
     """Validate a device profile read from `file` (named in messages; its stem is the default
     title). Every problem is located, and all of them are reported in one SpecError."""
-    root = compose(text, file)
+    p = Reader(file, text)
+    root = p.root
     if root is None:
         raise SpecError("the device profile is empty", Loc(file, 1), hint=DOC_HINT)
-    p = Parser(file, text)
     top = p.mapping(root, "the device profile")  # not a mapping, or a duplicate key: stop here
     problems: list[SpecError] = []
 

@@ -4,6 +4,10 @@ Counts stay exact Python ints at any size; these limits exist so that no spec ca
 parser, hang the expansion or take the machine's memory.
 """
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 MAX_SPEC_BYTES = 4 * 2**20
 """A spec file of at most 4 MiB (a flat 10,000-layer spec is about 0.25 MiB)."""
 MAX_DEPTH = 64
@@ -26,3 +30,17 @@ one path of nested items (a visit weighing 1, plus its arguments for a block use
 is within the budget. Built-in specs take at most 3 steps per layer, a flat spec 1."""
 MAX_SIZE = 2**24
 """Any size argument or input dimension (channels, height, width, kernel, stride, ...)."""
+
+
+@contextmanager
+def no_gc() -> Iterator[None]:
+    """Python's cycle collector paused within, restored after. Reading and expanding a spec make
+    up to millions of objects and no reference cycles, and the collector, run again and again as
+    they pile up, took as long as the work itself; the limits above bound the memory anyway."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()

@@ -1,26 +1,22 @@
 """YAML spec text -> a validated spec tree in which every item and value keeps its location.
 
-The YAML node graph from `yaml.compose` is walked by hand so that every value keeps its
-file, line and column, duplicate keys and aliases are refused, and scalars stay raw for the
-expression language. Nothing here knows a formula: layer kinds are looked up in the registry
-only for their argument names.
+The spec language on top of the YAML reader (convcost/yamlnodes.py, which keeps every value's
+file, line and column and its scalars raw for the expression language). Nothing here knows a
+formula: layer kinds are looked up in the registry only for their argument names.
 """
 
 from __future__ import annotations
 
-import math
-import re
 from collections.abc import Mapping
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import yaml
 
 from convcost.errors import Loc, SpecError, did_you_mean
-from convcost.expr import MAX_LENGTH, MAX_MAGNITUDE, SHOWN, brief, clip
+from convcost.expr import brief, clip
 from convcost.layers import ACT_FLOPS, KINDS
-from convcost.limits import MAX_DEPTH, MAX_SPEC_BYTES
-
-Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+from convcost.limits import no_gc
+from convcost.yamlnodes import FLOW_HINT, Reader, Value
 
 SUGAR = ("bn", "act")
 """What a kind registered with `sugar=True` also takes: `bn: true` and `act: NAME` append a batch
@@ -44,28 +40,6 @@ TOP_KEYS = (
     "blocks",
     "layers",
 )
-
-
-class Table(dict[Any, Any]):
-    """A params lookup table (a mapping); its repr is cut to about 100 characters, so that no
-    message can echo a huge one."""
-
-    def __repr__(self) -> str:
-        return brief(self)
-
-
-class TableList(list[Any]):
-    """A params lookup table (a list); its repr is cut as Table's."""
-
-    def __repr__(self) -> str:
-        return brief(self)
-
-
-class Value(NamedTuple):
-    """A raw spec value (number, bool, None, expression string, or list of Values) and where."""
-
-    raw: Any
-    loc: Loc
 
 
 class LayerItem(NamedTuple):
@@ -175,196 +149,16 @@ class Spec(NamedTuple):
 
 def load_spec(text: str, file: str) -> Spec:
     """Parse spec `text` (read from `file`, used in messages) into a validated Spec."""
-    return Parser(file, text).spec(compose(text, file))
+    with no_gc():
+        return Parser(file, text).spec()
 
 
-def compose(text: str, file: str) -> yaml.Node | None:
-    """The YAML node tree of `text` (marks give every node its line); syntax errors located.
+class Parser(Reader):
+    """Reads a spec's nodes into the spec tree: the spec language on top of the YAML reader."""
 
-    Size and nesting depth are checked first, on libyaml's (non-recursive) event stream.
-    """
-    if len(text) > MAX_SPEC_BYTES:
-        raise SpecError(
-            f"the spec is {len(text):,} characters; the limit is {MAX_SPEC_BYTES:,}", Loc(file, 1)
-        )
-    try:
-        depth = 0
-        for event in yaml.parse(text, Loader=Loader):
-            if getattr(event, "tag", None) is not None:
-                raise _tagged(event, file)
-            if isinstance(event, yaml.CollectionStartEvent):
-                depth += 1
-                if depth > MAX_DEPTH:
-                    mark = event.start_mark
-                    at = Loc(file, mark.line + 1, mark.column + 1) if mark else Loc(file, 1)
-                    raise SpecError(f"nested more than {MAX_DEPTH} levels deep", at)
-            elif isinstance(event, yaml.CollectionEndEvent):
-                depth -= 1
-        return yaml.compose(text, Loader=Loader)
-    except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        loc = Loc(file, mark.line + 1, mark.column + 1) if mark else None
-        raise SpecError(
-            f"YAML syntax error: {e.problem or e.context}", loc, hint=_syntax_hint(text, mark)
-        ) from None
-    except yaml.YAMLError as e:
-        raise SpecError(f"cannot read YAML: {e}", Loc(file, 1)) from None
-
-
-def _tagged(event: Any, file: str) -> SpecError:
-    """The error for a YAML tag (`!!int 8`, `!custom x`): a spec's values are read as written."""
-    tag = str(event.tag)
-    if tag.startswith(YAML_TAG):
-        tag = "!!" + tag[len(YAML_TAG) :]
-    mark = event.start_mark
-    return SpecError(
-        f"YAML tags ({clip(tag, 40)}) are not supported",
-        Loc(file, mark.line + 1, mark.column + 1) if mark else Loc(file, 1),
-        hint="write the value without a tag: numbers as 64 or 0.5, true/false, "
-        "expressions and names as they are",
-    )
-
-
-MAX_ITEMS = 16
-"""Longest list a value may be (a pair or a padding has 2 or 4; a table is a param)."""
-YAML_TAG = "tag:yaml.org,2002:"
-DECIMAL_INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
-DECIMAL_FLOAT = re.compile(r"[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
-LEADING_ZERO = re.compile(r"[-+]?0[0-9_]+")
-NOT_FINITE = (".inf", "+.inf", "-.inf", ".nan")
-
-
-def _not_decimal(text: str, value: Any) -> tuple[str, str]:
-    """Why a number YAML 1.1 reads in another base (or with a leading 0 or underscores) is
-    refused, and the hint: (message, hint). `value` is YAML's reading, or None."""
-    shown = f"'{clip(text, 40)}'"
-    read = f" ({value})" if isinstance(value, int | float) else ""
-    if ":" in text:
-        return f"{shown} is a base-60 number to YAML 1.1{read}", "write the number in decimal"
-    if "x" in text.lower():
-        return f"{shown} is a hexadecimal number{read}", "write the number in decimal"
-    if "b" in text.lower():
-        return f"{shown} is a binary number{read}", "write the number in decimal"
-    if LEADING_ZERO.fullmatch(text):
-        sign = "-" if text.startswith("-") else ""
-        decimal = sign + clip(text.replace("_", "").lstrip("+-").lstrip("0") or "0", 40)
-        if read:
-            return f"{shown} has a leading 0, so YAML 1.1 reads it as octal{read}", (
-                f"write {decimal} for the decimal number"
-            )
-        return f"{shown} has a leading 0", f"write {decimal}"
-    return f"{shown} has underscores, which YAML 1.1 drops{read}", (
-        "write the number without underscores"
-    )
-
-
-def _syntax_hint(text: str, mark: Any) -> str:
-    """Hints for the classic traps: tabs, and `{out: max(8, c)}` ending a scalar at ','."""
-    if mark is None:
-        return ""
-    lines = text.splitlines()
-    line = lines[mark.line] if mark.line < len(lines) else ""
-    if "\t" in line:
-        return "YAML does not allow tabs for indentation: indent with spaces"
-    return FLOW_HINT if "{" in line and "(" in line else ""
-
-
-FLOW_HINT = (
-    "inside { } a plain value ends at , [ ] { }: quote expressions there, "
-    'e.g. out: "max(8, C // 4)"'
-)
-
-
-class Parser:
     def __init__(self, file: str, text: str) -> None:
-        self.file = file
-        self.text = text
-        self.seen: set[int] = set()
-        self.constructor = yaml.constructor.SafeConstructor()
+        super().__init__(file, text)
         self.block_names: set[str] = set()
-
-    def loc(self, node: yaml.Node) -> Loc:
-        return Loc(self.file, node.start_mark.line + 1, node.start_mark.column + 1)
-
-    def fail(self, node: yaml.Node, message: str, hint: str = "") -> SpecError:
-        return SpecError(message, self.loc(node), hint=hint)
-
-    # -- generic node helpers -------------------------------------------------------------
-
-    def visit(self, node: yaml.Node) -> None:
-        if id(node) in self.seen:
-            raise self.fail(node, "YAML aliases (*name) are not supported in specs")
-        self.seen.add(id(node))
-
-    def no_aliases(self, root: yaml.Node) -> None:
-        """Refuse a node reached twice (a YAML alias) anywhere in the tree, read or not."""
-        seen: set[int] = set()
-        stack = [root]
-        while stack:
-            node = stack.pop()
-            if id(node) in seen:
-                raise self.fail(node, "YAML aliases (*name) are not supported in specs")
-            seen.add(id(node))
-            if isinstance(node, yaml.SequenceNode):
-                stack.extend(node.value)
-            elif isinstance(node, yaml.MappingNode):
-                stack.extend(n for pair in node.value for n in pair)
-
-    def mapping(self, node: yaml.Node, what: str) -> dict[str, tuple[yaml.Node, yaml.Node]]:
-        """Mapping node -> {key: (key node, value node)}, refusing duplicates and odd keys."""
-        self.visit(node)
-        if not isinstance(node, yaml.MappingNode):
-            raise self.fail(node, f"{what} must be a mapping (key: value)")
-        out: dict[str, tuple[yaml.Node, yaml.Node]] = {}
-        for k, v in node.value:
-            self.visit(k)
-            if not isinstance(k, yaml.ScalarNode):
-                raise self.fail(k, f"keys in {what} must be plain names")
-            key = self.name(k)
-            if key in out:
-                first = self.loc(out[key][0])
-                raise self.fail(
-                    k, f"duplicate key '{clip(key)}' in {what} (first at line {first.line})"
-                )
-            out[key] = (k, v)
-        return out
-
-    def name(self, node: yaml.Node) -> str:
-        """A key, or a layer written as a bare kind: text of at most SHOWN characters."""
-        key = str(self.scalar(node))
-        if len(key) > SHOWN:
-            raise self.fail(node, f"a name of {len(key):,} characters; the limit is {SHOWN}")
-        return key
-
-    def sequence(self, node: yaml.Node, what: str) -> list[yaml.Node]:
-        self.visit(node)
-        if not isinstance(node, yaml.SequenceNode):
-            raise self.fail(node, f"{what} must be a list")
-        return list(node.value)
-
-    def string(self, node: yaml.Node, what: str) -> str:
-        self.visit(node)
-        if not isinstance(node, yaml.ScalarNode) or node.tag != "tag:yaml.org,2002:str":
-            raise self.fail(node, f"{what} must be a text")
-        return str(node.value)
-
-    def value(self, node: yaml.Node, in_list: bool = False) -> Value:
-        """A scalar (kept raw: strings are expressions) or a short list of scalars."""
-        self.visit(node)
-        if isinstance(node, yaml.SequenceNode):
-            if in_list:
-                raise self.fail(node, "expected a number or an expression, not a list in a list")
-            if len(node.value) > MAX_ITEMS:
-                raise self.fail(
-                    node, f"a list of {len(node.value):,} values; the limit is {MAX_ITEMS}"
-                )
-            return Value([self.value(n, True) for n in node.value], self.loc(node))
-        if isinstance(node, yaml.MappingNode):
-            raise self.fail(node, "expected a number or an expression, not a mapping")
-        raw = self.scalar(node)
-        if isinstance(raw, str) and len(raw) > MAX_LENGTH:
-            raise self.fail(node, f"a value of {len(raw):,} characters; the limit is {MAX_LENGTH}")
-        return Value(raw, self.loc(node))
 
     def table(self, node: yaml.Node) -> Value:
         """A param value: a scalar, or a lookup table (mapping or list) of plain values."""
@@ -372,93 +166,11 @@ class Parser:
             return Value(self.plain(node, "a params table"), self.loc(node))
         return self.value(node)
 
-    def plain(self, node: yaml.Node, what: str) -> Any:
-        """A table's mapping, list or scalar as plain Python values; duplicate and odd keys,
-        aliases, tags and merge keys refused as everywhere else."""
-        self.visit(node)
-        if isinstance(node, yaml.SequenceNode):
-            return TableList(self.plain(n, what) for n in node.value)
-        if not isinstance(node, yaml.MappingNode):
-            return self.scalar(node)
-        out = Table()
-        first: dict[Any, yaml.Node] = {}
-        for k, v in node.value:
-            self.visit(k)
-            if not isinstance(k, yaml.ScalarNode):
-                raise self.fail(k, f"keys in {what} must be numbers or names")
-            key = self.scalar(k)
-            if key in out:
-                line = self.loc(first[key]).line
-                raise self.fail(k, f"duplicate key {brief(key)} in {what} (first at line {line})")
-            first[key] = k
-            out[key] = self.plain(v, what)
-        return out
-
-    def scalar(self, node: yaml.Node) -> Any:
-        """A scalar's value as a person reads it: text (an expression or a name), a plain
-        decimal number, true/false (also yes/no, on/off), or None. Numbers YAML 1.1 would read
-        otherwise (064 octal, 1:04 base 60, 0x10, 1_000), non-finite numbers, numbers beyond
-        MAX_MAGNITUDE, dates and merge keys are refused."""
-        text, tag = str(node.value), node.tag
-        if getattr(node, "style", None) not in (None, ""):  # quoted, or a | > block: text
-            return text
-        if tag == YAML_TAG + "str" and not LEADING_ZERO.fullmatch(text):
-            return text
-        if tag == YAML_TAG + "null":
-            return None
-        if tag == YAML_TAG + "bool":
-            return text.lower() in ("true", "yes", "on")
-        if tag == YAML_TAG + "merge":
-            raise self.fail(
-                node, "YAML merge keys (<<) are not supported", hint="write the keys out"
-            )
-        if tag == YAML_TAG + "timestamp":
-            raise self.fail(
-                node, f"'{clip(text)}' is a date to YAML, not a number or an expression"
-            )
-        if tag not in (YAML_TAG + "int", YAML_TAG + "float", YAML_TAG + "str"):
-            raise self.fail(node, f"'{clip(text)}' is not a value")
-        return self.number(node, text)
-
-    def number(self, node: yaml.Node, text: str) -> int | float:
-        """A plain scalar YAML resolved as a number (or one with a leading 0), as written."""
-        if text.lower() in NOT_FINITE:
-            raise self.fail(node, f"{text} is not a finite number")
-        if DECIMAL_INT.fullmatch(text) or DECIMAL_FLOAT.fullmatch(text):
-            whole = len(text.lstrip("+-").split(".")[0])  # over 40 digits: too large anyway
-            exact = DECIMAL_INT.fullmatch(text) and whole <= 40
-            value = int(text) if exact else float(text)
-            if not math.isfinite(value) or abs(value) > MAX_MAGNITUDE:
-                raise self.fail(node, f"{clip(text, 40)} is too large (limit {MAX_MAGNITUDE:.0e})")
-            return value
-        read = None
-        if len(text) <= 20:  # YAML's reading, to show (a long base-60 one can be huge)
-            try:
-                read = self.constructor.construct_object(node)
-            except (yaml.YAMLError, ValueError):
-                read = None
-        message, hint = _not_decimal(text, read)
-        raise self.fail(node, message, hint=hint)
-
-    def check_keys(
-        self, m: Mapping[str, tuple[yaml.Node, yaml.Node]], allowed: Any, what: str
-    ) -> None:
-        for key, (k, _) in m.items():
-            if key not in allowed:
-                raise self.fail(
-                    k,
-                    f"unknown key '{key}' in {what}{did_you_mean(key, allowed)}",
-                    hint="allowed: " + ", ".join(allowed),
-                )
-
-    def require_keys(self, node: yaml.Node, m: Mapping[str, Any], keys: Any, what: str) -> None:
-        for key in keys:
-            if key not in m:
-                raise self.fail(node, f"{what} needs '{key}'")
-
     # -- the spec ---------------------------------------------------------------------------
 
-    def spec(self, root: yaml.Node | None) -> Spec:
+    def spec(self) -> Spec:
+        """The spec tree of the text."""
+        root = self.root
         if root is None:
             raise SpecError(
                 "the spec is empty",
@@ -555,10 +267,6 @@ class Parser:
             source = self.string(m["source"][1], "top1 source")
             out[same] = Top1(float(value.raw), source, at, self.loc(n))
         return tuple(out.values())
-
-    def mapping_keys(self, node: yaml.Node) -> dict[str, tuple[yaml.Node, yaml.Node]]:
-        """Keys of an already visited mapping node (for key checks after reading values)."""
-        return {str(k.value): (k, v) for k, v in node.value}
 
     def defaults(self, node: yaml.Node) -> dict[str, dict[str, Value]]:
         out = {}

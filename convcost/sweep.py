@@ -48,7 +48,8 @@ from convcost.errors import ConvcostError, did_you_mean
 from convcost.expand import analyze, input_shape, resolve_params
 from convcost.layers import COST_FIELDS, Cost
 from convcost.pareto import front
-from convcost.spec import Spec, Value
+from convcost.spec import Spec
+from convcost.yamlnodes import Value
 
 MAX_POINTS = 100_000
 """The largest sweep accepted."""
