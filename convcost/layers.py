@@ -26,6 +26,7 @@ it and how every counting convention counts each), and those facts travel on eve
 from __future__ import annotations
 
 import inspect
+import operator
 import types
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple, TypeVar, get_args, get_type_hints
@@ -80,7 +81,7 @@ class Cost(NamedTuple):
     mem_access: int = 0
 
     def __add__(self, other: Cost) -> Cost:  # type: ignore[override]  # costs add field-wise
-        return Cost(*(getattr(self, f) + getattr(other, f) for f in COST_FIELDS))
+        return Cost._make(map(operator.add, self, other))
 
 
 COST_FIELDS = Cost._fields

@@ -7,7 +7,7 @@ every analysis (memory, latency, guidelines, conventions, budget, sweep) reads.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple, TypeVar
 
 from convcost.checks import Grouping, whole
@@ -55,7 +55,7 @@ class Report(NamedTuple):
         title: str = "",
     ) -> Report:
         """A report whose totals are the sum of its layers."""
-        return cls(network, params, inp, layers, title, _sum(x.cost for x in layers))
+        return cls(network, params, inp, layers, title, _sum([x.cost for x in layers]))
 
     def by_category(self) -> dict[str, Cost]:
         """Totals per category, in CATEGORIES order, omitting empty ones."""
@@ -96,11 +96,9 @@ def group_sums(
     return groups
 
 
-def _sum(costs: Iterable[Cost]) -> Cost:
-    total = Cost()
-    for c in costs:
-        total += c
-    return total
+def _sum(costs: Sequence[Cost]) -> Cost:
+    """Field-wise sum (ints, or arrays of them in a vectorised sweep); Cost() for none."""
+    return Cost._make(map(sum, zip(*costs, strict=True))) if costs else Cost()
 
 
 def run_layer(
