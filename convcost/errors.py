@@ -107,6 +107,12 @@ def plural(n: int, noun: str) -> str:
     return f"{n:,} {noun}" + ("" if n == 1 else "s")
 
 
+def unknown(what: str, word: str, choices: Iterable[str], where: str = "") -> str:
+    """ "unknown WHAT 'WORD'WHERE", with a did-you-mean from `choices`: the one wording of a
+    name convcost does not know (a key, a kind, a network, a device, an argument)."""
+    return f"unknown {what} '{word}'{where}{did_you_mean(word, choices)}"
+
+
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """A ' (did you mean 'x'?)' suffix from the closest choices, or ''."""
     import difflib  # only when there is an error to explain

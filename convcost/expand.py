@@ -12,7 +12,7 @@ from functools import cache
 from typing import Any, NamedTuple, cast
 
 from convcost import expr
-from convcost.errors import ConvcostError, Loc, ShapeError, SpecError, did_you_mean, plural
+from convcost.errors import ConvcostError, Loc, ShapeError, SpecError, did_you_mean, plural, unknown
 from convcost.layers import KINDS, Arg
 from convcost.limits import MAX_BLOCK_DEPTH, MAX_LAYERS, MAX_SIZE, MAX_STEPS, no_gc
 from convcost.report import LayerCost, Report, run_layer
@@ -55,8 +55,7 @@ def resolve_params(spec: Spec, overrides: Mapping[str, Any] | None = None) -> di
         if key not in spec.params:
             known = expr.clip(", ".join(spec.params) or "none")
             raise SpecError(
-                f"unknown param '{expr.clip(str(key))}' for {expr.clip(spec.name)}"
-                f"{did_you_mean(expr.clip(str(key)), spec.params)}",
+                unknown("param", expr.clip(str(key)), spec.params, f" for {expr.clip(spec.name)}"),
                 hint=f"params: {known}",
             )
     scope: dict[str, Any] = {}
@@ -588,8 +587,7 @@ class _Expander:
         for key, v in item.args.items():
             if key not in block.args:
                 raise SpecError(
-                    f"unknown argument '{key}' for block '{item.block}'"
-                    f"{did_you_mean(key, block.args)}",
+                    unknown("argument", key, block.args, f" for block '{item.block}'"),
                     v.loc,
                     path,
                     hint="arguments: " + (", ".join(block.args) or "none"),

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any
 
-from convcost.errors import SpecError, did_you_mean
+from convcost.errors import SpecError, did_you_mean, unknown
 
 MAX_LENGTH = 500
 """Longest expression accepted, in characters."""
@@ -323,8 +323,7 @@ class _Evaluator:
         if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
             name = _code(node.func)
             raise ExprError(
-                f"unknown function '{name}'{did_you_mean(name, FUNCTIONS)}; "
-                f"allowed: {', '.join(FUNCTIONS)}"
+                unknown("function", name, FUNCTIONS) + f"; allowed: {', '.join(FUNCTIONS)}"
             )
         if node.keywords:
             raise ExprError("keyword arguments are not allowed in spec expressions")

@@ -28,7 +28,7 @@ from typing import Any, NamedTuple
 import yaml
 
 from convcost.checks import Grouping
-from convcost.errors import Loc, SpecError, did_you_mean
+from convcost.errors import Loc, SpecError, did_you_mean, unknown
 from convcost.files import read_text
 from convcost.layers import CATEGORIES
 from convcost.memory import PRECISIONS
@@ -99,7 +99,7 @@ def load_device(arg: str) -> Device:
         return parse_device(read_profile(arg), arg)
     if arg not in names:
         raise SpecError(
-            f"unknown device '{arg}'{did_you_mean(arg, names)}",
+            unknown("device", arg, names),
             hint=f"the shipped profiles are {', '.join(names)} (`convcost devices`); "
             "or give the path of a profile file (docs/devices.md)",
         )
@@ -157,7 +157,7 @@ def parse_device(text: str, file: str) -> Device:
                 problems.append(
                     p.fail(
                         k,
-                        f"unknown key '{key}' in {what}{did_you_mean(key, allowed)}",
+                        unknown("key", key, allowed, f" in {what}"),
                         hint="allowed: " + ", ".join(allowed),
                     )
                 )

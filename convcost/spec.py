@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 import yaml
 
-from convcost.errors import Loc, SpecError, did_you_mean
+from convcost.errors import Loc, SpecError, did_you_mean, unknown
 from convcost.expr import brief, clip
 from convcost.layers import ACT_FLOPS, KINDS
 from convcost.limits import no_gc
@@ -256,7 +256,7 @@ class Parser(Reader):
                     if key not in params:
                         raise self.fail(
                             k,
-                            f"unknown param '{key}' in top1 at{did_you_mean(key, params)}",
+                            unknown("param", key, params, " in top1 at"),
                             hint="params: " + (", ".join(params) or "none"),
                         )
                     at[key] = self.value(v)
@@ -272,9 +272,7 @@ class Parser(Reader):
         out = {}
         for kind, (k, v) in self.mapping(node, "defaults").items():
             if kind not in KINDS:
-                raise self.fail(
-                    k, f"unknown layer kind '{kind}' in defaults{did_you_mean(kind, KINDS)}"
-                )
+                raise self.fail(k, unknown("layer kind", kind, KINDS, " in defaults"))
             args = {
                 key: self.value(vn) for key, (_, vn) in self.mapping(v, f"defaults.{kind}").items()
             }
@@ -349,7 +347,7 @@ class Parser(Reader):
             return UseItem(key, args, name, loc)
         if key not in KINDS:
             choices = [*KINDS, *self.block_names, *CONTROL]
-            raise self.fail(key_node, f"unknown layer kind '{key}'{did_you_mean(key, choices)}")
+            raise self.fail(key_node, unknown("layer kind", key, choices))
         args = {k: self.value(v) for k, (_, v) in fields.items()}
         sugar = {s: args.pop(s) for s in SUGAR if s in args and KINDS[key].sugar}
         self.check_args(key, fields, args)
@@ -384,7 +382,7 @@ class Parser(Reader):
                     hint = FLOW_HINT
                 raise self.fail(
                     fields[key][0],
-                    f"unknown argument '{key}' for '{kind}'{did_you_mean(key, allowed)}",
+                    unknown("argument", key, allowed, f" for '{kind}'"),
                     hint=hint,
                 )
 

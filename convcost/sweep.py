@@ -44,7 +44,7 @@ import numpy as np
 import numpy.typing as npt
 
 from convcost import expr
-from convcost.errors import ConvcostError, did_you_mean
+from convcost.errors import ConvcostError, unknown
 from convcost.expand import analyze, input_shape, resolve_params
 from convcost.layers import COST_FIELDS, Cost
 from convcost.pareto import front
@@ -311,7 +311,7 @@ def check(spec: Spec, name: str, text: str, given: str | None = None) -> None:
             elif n.id not in _CONSTANTS:
                 known = [*before, *expr.FUNCTIONS]
                 raise ConvcostError(
-                    f"{where}: unknown name '{n.id}'{did_you_mean(n.id, known)}",
+                    f"{where}: {unknown('name', n.id, known)}",
                     hint="a value is a number, or an expression over the params before "
                     f"{name} in the spec ({', '.join(before) or 'none'})",
                 )

@@ -18,7 +18,7 @@ from typing import Any, ClassVar, NamedTuple
 
 import yaml
 
-from convcost.errors import Loc, SpecError, did_you_mean
+from convcost.errors import Loc, SpecError, unknown
 from convcost.expr import MAX_LENGTH, MAX_MAGNITUDE, SHOWN, brief, clip
 from convcost.limits import MAX_DEPTH, MAX_SPEC_BYTES
 
@@ -427,7 +427,7 @@ class Reader:
             if key not in allowed:
                 raise self.fail(
                     k,
-                    f"unknown key '{key}' in {what}{did_you_mean(key, allowed)}",
+                    unknown("key", key, allowed, f" in {what}"),
                     hint="allowed: " + ", ".join(allowed),
                 )
 

@@ -7,7 +7,7 @@ import re
 import sys
 from functools import cache
 
-from convcost.errors import SpecError, did_you_mean
+from convcost.errors import SpecError, unknown
 from convcost.files import decode, read_stream, read_text
 from convcost.limits import MAX_SPEC_BYTES
 from convcost.spec import Spec, load_spec
@@ -113,7 +113,7 @@ def load(arg: str) -> Spec:
     if os.path.exists(arg):  # no network, but something of that name: say what is wrong with it
         return read_spec_file(arg)
     raise SpecError(
-        f"unknown network '{arg}'{did_you_mean(arg, [*names, *table])}",
+        unknown("network", arg, [*names, *table]),
         hint="`convcost list` shows the built-in networks; or give a path to a .yaml",
     )
 
