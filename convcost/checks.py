@@ -8,7 +8,7 @@ import numbers
 from collections.abc import Iterable
 from typing import Literal, get_args
 
-from convcost.errors import ConvcostError, did_you_mean
+from convcost.errors import ConvcostError, did_you_mean, elide
 
 Grouping = Literal["layer", "category", "block"]
 """What `by` takes: one row per layer, per layer category, or per block (path prefix)."""
@@ -23,9 +23,7 @@ def shown(value: object) -> str:
     4,300 digits has no repr)."""
     if isinstance(value, int) and value.bit_length() > 1000:  # repr refuses 4,300 digits
         return f"an int of about {int(value.bit_length() * math.log10(2)):,} digits"
-    text = repr(value)
-    if len(text) > 40:
-        text = f"{text[:25]}...{text[-12:]}"
+    text = elide(repr(value))
     return text if value is None else f"{type(value).__name__} {text}"
 
 

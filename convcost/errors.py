@@ -107,6 +107,12 @@ def plural(n: int, noun: str) -> str:
     return f"{n:,} {noun}" + ("" if n == 1 else "s")
 
 
+def elide(text: str) -> str:
+    """`text` if at most 40 characters, else its first 25 and last 12 around '...': a value a
+    user typed (an argument, a shape), short enough for a one-line message."""
+    return text if len(text) <= 40 else f"{text[:25]}...{text[-12:]}"
+
+
 def unknown(what: str, word: str, choices: Iterable[str], where: str = "") -> str:
     """ "unknown WHAT 'WORD'WHERE", with a did-you-mean from `choices`: the one wording of a
     name convcost does not know (a key, a kind, a network, a device, an argument)."""

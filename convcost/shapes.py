@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
-from convcost.errors import ShapeError
+from convcost.errors import ShapeError, elide
 
 Pad = int | str | tuple[int, int] | tuple[int, int, int, int]
 """Padding: one number for every side, [height, width] (each on both sides of its axis),
@@ -133,14 +133,10 @@ def _sizes(digits: Sequence[str], what: str) -> list[int]:
     return [int(d) for d in trimmed]
 
 
-def _shown(text: str) -> str:
-    return repr(text if len(text) <= 40 else f"{text[:25]}...{text[-12:]}")
-
-
 def parse_hwc(text: str) -> Shape:
     """Parse 'HxWxC' (the papers' order), e.g. '64x64x3' -> Shape(c=3, h=64, w=64); each size
     from 1 to limits.MAX_SIZE, as in a spec."""
-    shown = _shown(text)
+    shown = repr(elide(text))
     m = _HWC.match(text)
     if not m:
         raise ShapeError(f"bad shape {shown}: expected HxWxC, e.g. 224x224x3")
@@ -160,7 +156,7 @@ def parse_pad(text: str) -> Pad:
     t = text.strip().lower()
     if t in PAD_WORDS:
         return t
-    numbers = tuple(_sizes(t.split(","), f"bad padding {_shown(text)}")) if _PAD.match(t) else ()
+    numbers = tuple(_sizes(t.split(","), f"bad padding {elide(text)!r}")) if _PAD.match(t) else ()
     if len(numbers) == 1:
         return numbers[0]
     if len(numbers) == 2:
