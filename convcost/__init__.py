@@ -34,6 +34,7 @@ __version__ = "0.1.0"
 __all__ = ["ConvcostError", "__version__", "analyze", "analyze_name", "counted", "layer"]
 
 if TYPE_CHECKING:
+    from convcost import report
     from convcost.api import Report
     from convcost.conventions import Counted
     from convcost.shapes import Pad
@@ -51,15 +52,19 @@ LAYER_KINDS = {
 }
 """`layer`'s kinds, as `convcost layer` takes them (dwconv and pwconv are dw and pw)."""
 LAYER_OPTIONS = ("out", "k", "stride", "pad", "groups", "bias", "bn")
+ONNX_OPTIONS = ("input", "unknown")
+"""What `analyze` takes for an ONNX file, as `convcost analyze --input --unknown`."""
 
 
 def analyze(spec: str | os.PathLike[str], /, **params: Param) -> Report:
-    """Analyze a built-in network (by name or alias) or a spec file (by path; "-" is standard
-    input).
+    """Analyze a built-in network (by name or alias), a spec file (by path; "-" is standard
+    input) or an ONNX file (a path ending in .onnx).
 
     Keyword arguments override the spec's params: numbers (`width=0.5`, `resolution=160`),
     True or False for a param whose default is true or false, or strings, which are
-    expressions over the other params as `--set` takes them (`classes="10 * 100"`).
+    expressions over the other params as `--set` takes them (`classes="10 * 100"`). An ONNX
+    file takes the command line's options instead: `input="1x3x224x224"` and
+    `unknown="zero"` (docs/onnx.md).
     """
     return analyze_name(spec, params)
 
@@ -87,6 +92,8 @@ def analyze_name(
         raise ConvcostError(
             f"params are a mapping such as {{'width': 0.5}}, got {shown(overrides)}"
         )
+    if name_or_path.lower().endswith(".onnx"):  # an ONNX file, as the command line takes it
+        return Report._make(_onnx(name_or_path, overrides))
     spec = load(name_or_path)
     defaults = resolve_params(spec) if overrides else {}
     sets = {}
@@ -155,6 +162,25 @@ def counted(report: Report, convention: str, by: str = "layer", depth: int = 1) 
     if not isinstance(convention, str):  # an unknown name: conventions.counted names it
         choice(convention, "convention", CONVENTIONS)
     return count(report, convention, grouping(by, depth), depth)
+
+
+def _onnx(path: str, options: Mapping[str, Param]) -> report.Report:
+    """An ONNX file's report; `options` as `analyze` takes them for one (input, unknown)."""
+    from convcost.onnx_import import UNKNOWN_MODES, import_onnx
+
+    for key in options:
+        if key not in ONNX_OPTIONS:
+            raise ConvcostError(
+                f"an ONNX file has no params: got {key!r}"
+                if isinstance(key, str)
+                else f"options are named by strings, got {shown(key)}",
+                hint="an ONNX file takes input='1x3x224x224' and unknown='zero'",
+            )
+    given = options.get("input")
+    if given is not None and not isinstance(given, str):
+        raise ConvcostError(f"input is a string such as '1x3x224x224', got {shown(given)}")
+    unknown = choice(options.get("unknown", "error"), "unknown", UNKNOWN_MODES)
+    return import_onnx(path, given, unknown)
 
 
 def _pad(value: object) -> Pad | None:

@@ -13,13 +13,15 @@ Each rule was read from the tool's source (ptflops 0.7.5 pytorch_ops.py / pytorc
 fvcore 0.1.5 flop_count.py / jit_handles.py, thop 0.1.1 profile.py / vision/basic_hooks.py /
 calc_func.py, torch 2.x utils/flop_counter.py) and the totals checked against the tools
 themselves on every built-in network's reference implementation
-(scripts/check_conventions.py). All counts are per sample and exact ints.
+(scripts/check_conventions.py), and for the kinds no built-in uses (deconv, layernorm, gelu,
+scale, pwlinear, upsample) on one module each and torchvision's ConvNeXt-T
+(scripts/check_kinds.py). All counts are per sample and exact ints.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     from convcost.report import LayerCost
@@ -110,9 +112,14 @@ def _in(x: LayerCost) -> int:
     return x.inputs[0].numel
 
 
+def arg(x: LayerCost, name: str) -> Any:
+    """A layer's argument `name`: as the spec gave it, else its kind's default."""
+    return x.args.get(name, x.facts.args[name].default)
+
+
 def bias(x: LayerCost) -> bool:
     """Whether the layer has a bias (its `bias` argument, else the kind's default)."""
-    return bool(x.args.get("bias", x.facts.args["bias"].default))
+    return bool(arg(x, "bias"))
 
 
 IGNORED = Rule("", lambda x: 0)

@@ -43,10 +43,12 @@ from convcost.counting import (
     UNCOUNTED,
     Counts,
     Rule,
+    arg,
     bias,
     counts,
 )
 from convcost.errors import ShapeError, plural
+from convcost.limits import MAX_SIZE
 from convcost.shapes import PAD_WORDS, Pad, Shape, every, gcd, largest, out_size, same_pad
 
 if TYPE_CHECKING:
@@ -59,10 +61,11 @@ Pair = int | tuple[int, int]
 
 BN_FLOPS = 2
 """Batch norm at inference: one multiply and one add per element (scale and shift)."""
-ACT_FLOPS = {"relu": 1, "relu6": 2, "sigmoid": 3, "hsigmoid": 4, "swish": 4, "hswish": 5}
-"""Activation FLOPs per element, counting exp as one FLOP: relu max(0,x); relu6 max, min;
-sigmoid exp, add, divide; hsigmoid relu6(x+3)/6: add, max, min, multiply; swish x*sigmoid(x);
-hswish x*hsigmoid(x)."""
+ACT_FLOPS = {"relu": 1, "relu6": 2, "sigmoid": 3, "hsigmoid": 4, "swish": 4, "hswish": 5, "gelu": 5}
+"""Activation FLOPs per element, counting exp, erf and tanh as one FLOP each: relu max(0,x);
+relu6 max, min; sigmoid exp, add, divide; hsigmoid relu6(x+3)/6: add, max, min, multiply;
+swish x*sigmoid(x); hswish x*hsigmoid(x); gelu 0.5*x*(1 + erf(x/sqrt(2))), PyTorch's nn.GELU:
+multiply, erf, add, multiply, multiply."""
 
 Category = Literal["standard", "depthwise", "pointwise", "group", "fc", "other"]
 CATEGORIES: tuple[Category, ...] = get_args(Category)
@@ -257,19 +260,46 @@ def _window(
     )
 
 
+def _fits(y: Shape) -> Shape:
+    """`y`, if each side is at most limits.MAX_SIZE (kinds that enlarge the map check it)."""
+    for axis, n in (("height", y.h), ("width", y.w)):
+        require(n <= MAX_SIZE, f"the output {axis} would exceed the size limit ({MAX_SIZE:,})")
+    return y
+
+
+PTFLOPS_CONV = Rule(
+    "MACs + output elements if bias", lambda x: x.cost.macs + (x.out.numel if bias(x) else 0)
+)
+"""ptflops' convolution hook, for nn.Conv2d and nn.ConvTranspose2d alike."""
 CONV2D = {
-    "nn.Conv2d": counts(
-        paper=MACS,
-        ptflops=Rule(
-            "MACs + output elements if bias",
-            lambda x: x.cost.macs + (x.out.numel if bias(x) else 0),
-        ),
-        fvcore=MACS,
-        thop=MACS,
-        torch=TWICE_MACS,
-    )
+    "nn.Conv2d": counts(paper=MACS, ptflops=PTFLOPS_CONV, fvcore=MACS, thop=MACS, torch=TWICE_MACS)
 }
 """How the conventions count PyTorch's convolution (conv, dwconv)."""
+
+
+def _check_groups(c_in: int, out: int, groups: int) -> None:
+    require(c_in % groups == 0, f"groups ({groups}) must divide input channels ({c_in})")
+    require(out % groups == 0, f"groups ({groups}) must divide output channels ({out})")
+
+
+def _convolution(x: Shape, y: Shape, k: Pair, groups: int, bias: bool, positions: int) -> Result:
+    """A convolution from `x` to `y` applying its weights at `positions` places (a
+    convolution: every output position; a transposed one: every input position).
+
+    weights = k_h * k_w * (C_in / groups) * C_out; MACs = weights * positions;
+    params = weights (+ C_out with bias); FLOPs = 2 * MACs (+ C_out*H_out*W_out bias adds);
+    mem_access = C_in*H*W + params + C_out*H_out*W_out. Category: one group: pointwise if 1x1,
+    else standard; else depthwise if groups = C_in, else group (launched once per group).
+    """
+    kh, kw = _pair(k)
+    weights = kh * kw * (x.c // groups) * y.c
+    macs = weights * positions
+    params = weights + (y.c if bias else 0)
+    flops = 2 * macs + (y.numel if bias else 0)
+    cost = Cost(macs, flops, params, y.numel, x.numel + params + y.numel)
+    if groups == 1:
+        return Result(y, cost, "pointwise" if (kh, kw) == (1, 1) else "standard")
+    return Result(y, cost, "depthwise") if groups == x.c else Result(y, cost, "group", groups)
 
 
 @register("conv", calls=CONV2D, sugar=True, example={"out": 8, "k": 3, "stride": 2})
@@ -299,22 +329,9 @@ def conv(
     """
     _at_least(1, out=out, k=k, stride=stride, dilation=dilation, groups=groups)
     sides = _sides(pad)
-    require(x.c % groups == 0, f"groups ({groups}) must divide input channels ({x.c})")
-    require(out % groups == 0, f"groups ({groups}) must divide output channels ({out})")
+    _check_groups(x.c, out, groups)
     y = _window(x, k, stride, sides, dilation)
-    y = Shape(out, y.h, y.w)
-    kh, kw = _pair(k)
-    weights = kh * kw * (x.c // groups) * out
-    macs = weights * y.h * y.w
-    params = weights + (out if bias else 0)
-    flops = 2 * macs + (y.numel if bias else 0)
-    category: Category
-    if groups == 1:
-        category = "pointwise" if (kh, kw) == (1, 1) else "standard"
-    else:
-        category = "depthwise" if groups == x.c else "group"
-    cost = Cost(macs, flops, params, y.numel, x.numel + params + y.numel)
-    return Result(y, cost, category, groups if category == "group" else 1)
+    return _convolution(x, Shape(out, y.h, y.w), k, groups, bias, y.h * y.w)
 
 
 @register("dwconv", calls=CONV2D, sugar=True)
@@ -339,6 +356,84 @@ def dwconv(
     )
 
 
+def _thop_deconv(x: LayerCost) -> int:
+    """thop counts nn.ConvTranspose2d with its convolution formula, taken over the output:
+    output elements * (C_in / groups) * k_h * k_w (thop 0.1.1 calc_func.calculate_conv2d_flops)."""
+    kh, kw = _pair(arg(x, "k"))
+    groups: int = arg(x, "groups")
+    return x.out.numel * (x.inputs[0].c // groups) * kh * kw
+
+
+SAME_DECONV = (
+    "no pad 'same' in a transposed convolution (PyTorch's ConvTranspose2d has none): "
+    "H_out = H * stride when 2*pad - output_padding = dilation*(k - 1) + 1 - stride "
+    "(k 4, stride 2: pad 1)"
+)
+
+
+@register(
+    "deconv",
+    calls={
+        "nn.ConvTranspose2d": counts(
+            paper=MACS,
+            ptflops=PTFLOPS_CONV,
+            fvcore=MACS,
+            thop=Rule("output elements x C_in/groups x k_h x k_w", _thop_deconv),
+            torch=TWICE_MACS,
+        )
+    },
+    sugar=True,
+    example={"out": 8, "k": 4, "stride": 2, "pad": 1},
+)
+def deconv(
+    x: Shape,
+    *,
+    out: int,
+    k: Pair,
+    stride: Pair = 1,
+    pad: Pad = 0,
+    output_padding: Pair = 0,
+    dilation: Pair = 1,
+    groups: int = 1,
+    bias: bool = False,
+) -> Result:
+    """Transposed convolution (PyTorch's ConvTranspose2d): every input element scatters its
+    products with a k_h x k_w x (C_out / groups) block of weights into the output.
+
+    H_out      = (H - 1)*stride - pad_top - pad_bottom + dilation*(k_h - 1) + output_padding + 1
+    weights    = k_h * k_w * (C_in / groups) * C_out
+    MACs       = weights * H * W, per input position: products landing in the cropped padding
+                 count too, as PyTorch computes them and ptflops, fvcore and torch count them
+    params     = weights (+ C_out with bias)
+    FLOPs      = 2 * MACs (+ C_out * H_out * W_out bias adds)
+    mem_access = C_in*H*W + params + C_out*H_out*W_out
+    Likewise for W. pad: n, [h, w] or [top, bottom, left, right], rows and columns cropped from
+    the full output ('valid' is 0); no 'same' (SAME_DECONV says what to write instead).
+    output_padding: rows and columns added at the bottom and right, smaller than stride or
+    dilation, as PyTorch requires. Category as conv's: standard, pointwise (1x1), group, or
+    depthwise (groups = C_in).
+    """
+    _at_least(1, out=out, k=k, stride=stride, dilation=dilation, groups=groups)
+    _at_least(0, output_padding=output_padding)
+    sides = _sides(pad)
+    if sides is None:
+        raise ShapeError(SAME_DECONV)
+    _check_groups(x.c, out, groups)
+    top, bottom, left, right = sides
+    (kh, kw), (sh, sw), (dh, dw) = _pair(k), _pair(stride), _pair(dilation)
+    oh, ow = _pair(output_padding)
+    for o, s, d in ((oh, sh, dh), (ow, sw, dw)):
+        require(
+            o < s or o < d,
+            f"output_padding ({o}) must be smaller than stride ({s}) or dilation ({d})",
+        )
+    h = (x.h - 1) * sh - top - bottom + dh * (kh - 1) + oh + 1
+    w = (x.w - 1) * sw - left - right + dw * (kw - 1) + ow + 1
+    for axis, n in (("height", h), ("width", w)):
+        require(n >= 1, f"pad crops the whole output: its {axis} would be {n}")
+    return _convolution(x, _fits(Shape(out, h, w)), k, groups, bias, x.h * x.w)
+
+
 def separable_ratio(n: int, k: int) -> Fraction:
     """Cost of a depthwise separable conv over the KxK standard conv it replaces.
 
@@ -350,23 +445,22 @@ def separable_ratio(n: int, k: int) -> Fraction:
     return Fraction(1, n) + Fraction(1, k * k)
 
 
-@register(
-    "fc",
-    "linear",
-    calls={
-        "nn.Linear": counts(
-            paper=MACS,
-            ptflops=Rule(
-                "MACs + outputs if bias", lambda x: x.cost.macs + (x.out.c if bias(x) else 0)
-            ),
-            fvcore=MACS,
-            thop=MACS,
-            torch=TWICE_MACS,
-        )
-    },
-    sugar=True,
-    example={"out": 10},
-)
+LINEAR = {
+    "nn.Linear": counts(
+        paper=MACS,
+        ptflops=PTFLOPS_CONV._replace(text="MACs + outputs if bias"),
+        fvcore=MACS,
+        thop=MACS,
+        torch=TWICE_MACS,
+    )
+}
+"""How the conventions count nn.Linear (fc, pwlinear). On an N x H x W x C input ptflops adds
+the bias at every position ((C_in * C_out + C_out) * H * W), fvcore and thop count the MACs of
+every position, torch twice that (ptflops 0.7.5 linear_flops_counter_hook, fvcore 0.1.5
+linear_flop_jit, thop 0.1.1 count_linear; run by scripts/check_kinds.py)."""
+
+
+@register("fc", "linear", calls=LINEAR, sugar=True, example={"out": 10})
 def fc(x: Shape, *, out: int, bias: bool = True) -> Result:
     """Fully connected layer on the flattened input (N = C*H*W inputs).
 
@@ -378,6 +472,19 @@ def fc(x: Shape, *, out: int, bias: bool = True) -> Result:
     params = n * out + (out if bias else 0)
     flops = 2 * n * out + (out if bias else 0)
     return Result(Shape(out), Cost(n * out, flops, params, out, n + params + out), "fc")
+
+
+@register("pwlinear", calls=LINEAR, sugar=True, example={"out": 10})
+def pwlinear(x: Shape, *, out: int, bias: bool = True) -> Result:
+    """A Linear applied at every position, over the channels: ConvNeXt's channels-last MLP
+    (nn.Linear on an N x H x W x C tensor, the ConvNeXt authors' "pointwise" layers). The
+    arithmetic of a 1x1 convolution, counted as fully connected.
+
+    MACs = C_in * out * H * W; params = C_in * out (+ out with bias)
+    FLOPs = 2 * MACs (+ out * H * W bias adds); mem_access = C_in*H*W + params + out*H*W
+    """
+    r = conv(x, out=out, bias=bias)
+    return Result(r.out, r.cost, "fc")
 
 
 @register(
@@ -402,6 +509,49 @@ def bn(x: Shape) -> Result:
     params = 2 * C (gamma, beta); FLOPs = 2 * C*H*W; mem_access = 2 * C*H*W + 2 * C
     """
     return Result(x, Cost(0, BN_FLOPS * x.numel, 2 * x.c, x.numel, 2 * x.numel + 2 * x.c))
+
+
+FVCORE_LAYER_NORM = Rule("5 x elements (aten::layer_norm with affine)", lambda x: 5 * x.out.numel)
+
+
+@register(
+    "layernorm",
+    elementwise=True,
+    calls={
+        "nn.LayerNorm": counts(
+            paper=IGNORED,
+            ptflops=Rule(
+                "input elements (batch-norm hook; no `affine` attribute, so not doubled)",
+                INPUTS.count,
+            ),
+            fvcore=FVCORE_LAYER_NORM,
+            thop=Rule(
+                "4 x elements (2 per element, doubled for elementwise_affine)",
+                lambda x: 4 * x.out.numel,
+            ),
+            torch=IGNORED,
+        ),
+        "LayerNorm2d": counts(
+            paper=IGNORED, ptflops=IGNORED, fvcore=FVCORE_LAYER_NORM, thop=IGNORED, torch=IGNORED
+        ),
+    },
+)
+def layernorm(x: Shape) -> Result:
+    """Layer normalization over the channels at each position, with a learnable scale and shift
+    per channel: ConvNeXt's, as nn.LayerNorm on a channels-last tensor or torchvision's
+    LayerNorm2d (a subclass the hook-based ptflops and thop do not recognise).
+
+    y = (x - mean) / sqrt(var + eps) * gamma + beta, mean and var over C at each position.
+    params = 2 * C (gamma, beta)
+    FLOPs = 7 * C*H*W + 3 * H*W: per element an add for the mean (the divide is its last
+      operation), a subtract, a square and an add for the variance (likewise), a multiply by
+      1/std, gamma's multiply and beta's add; per position an add of eps, a square root and a
+      reciprocal. Unlike batch norm it is not folded away at inference: the statistics depend
+      on the input.
+    mem_access = 2 * C*H*W + 2 * C (input read, output written, gamma and beta read)
+    """
+    flops = 7 * x.numel + 3 * x.h * x.w
+    return Result(x, Cost(0, flops, 2 * x.c, x.numel, 2 * x.numel + 2 * x.c))
 
 
 def _activation(name: str, per_element: int) -> Callable[[Shape], Result]:
@@ -443,6 +593,12 @@ ACT_CALLS: dict[str, dict[str, Counts]] = {
         "F.silu": PTFLOPS_OUTPUTS,
     },
     "hswish": {"nn.Hardswish": UNCOUNTED, "F.hardswish": UNCOUNTED},
+    "gelu": {
+        "nn.GELU": _ptflops(
+            Rule("2 x output elements (module hook + patched F.gelu)", lambda x: 2 * x.out.numel)
+        ),
+        "F.gelu": PTFLOPS_OUTPUTS,
+    },
 }
 """The PyTorch module and function computing each activation, as the conventions count them."""
 
@@ -452,8 +608,33 @@ for _name, _per_element in ACT_FLOPS.items():
     )
 
 
+@register("scale", elementwise=True, calls={"Tensor.__mul__": UNCOUNTED})
+def scale(x: Shape) -> Result:
+    """A learnable scale per channel: ConvNeXt's layer scale, a C x 1 x 1 parameter times the
+    input (torchvision's `self.layer_scale * x`).
+
+    params = C; FLOPs = C*H*W (a multiply per element); mem_access = 2 * C*H*W + C
+    """
+    return Result(x, Cost(0, x.numel, x.c, x.numel, 2 * x.numel + x.c))
+
+
 def _pool(y: Shape, x: Shape, per_output: int) -> Result:
     return Result(y, Cost(0, per_output * y.numel, 0, y.numel, x.numel + y.numel))
+
+
+def _pool_sides(pad: Pad, k: Pair) -> tuple[int, int, int, int] | None:
+    """A pool's padding (as _sides gives it), refused beyond half the kernel on any side, as
+    PyTorch refuses it: pad <= k // 2 along each axis, whatever the dilation. 'same' (None) is
+    TensorFlow's rule, which pads by the kernel and stride instead."""
+    sides = _sides(pad)
+    if sides is not None:
+        (kh, kw), (top, bottom, left, right) = _pair(k), sides
+        for p, n in ((top, kh), (bottom, kh), (left, kw), (right, kw)):
+            require(
+                p <= n // 2,
+                f"pad ({p}) must be at most half the kernel size ({n}), as PyTorch's pools require",
+            )
+    return sides
 
 
 @register(
@@ -471,13 +652,14 @@ def maxpool(
     ceil: bool = False,
 ) -> Result:
     """Max pooling; stride defaults to k; `ceil` is PyTorch's ceil_mode; `pad` as conv's
-    (default 0; 'same' is TensorFlow's SAME: H_out = ceil(H / stride)).
+    (default 0; 'same' is TensorFlow's SAME: H_out = ceil(H / stride)); a number must be at most
+    half the kernel (PyTorch's rule).
 
     FLOPs = (k_h * k_w - 1) comparisons per output element; mem_access = in + out.
     NB: windows clipped by padding or ceil mode are counted as full windows.
     """
     _at_least(1, k=k, stride=stride, dilation=dilation)
-    y = _window(x, k, k if stride is None else stride, _sides(pad), dilation, ceil)
+    y = _window(x, k, k if stride is None else stride, _pool_sides(pad, k), dilation, ceil)
     kh, kw = _pair(k)
     return _pool(y, x, kh * kw - 1)
 
@@ -497,13 +679,14 @@ def avgpool(
     x: Shape, *, k: Pair, stride: Pair | None = None, pad: Pad = 0, ceil: bool = False
 ) -> Result:
     """Average pooling; stride defaults to k; `ceil` is PyTorch's ceil_mode; `pad` as conv's
-    (default 0; 'same' is TensorFlow's SAME: H_out = ceil(H / stride)).
+    (default 0; 'same' is TensorFlow's SAME: H_out = ceil(H / stride)); a number must be at most
+    half the kernel (PyTorch's rule).
 
     FLOPs = k_h * k_w per output element (k*k - 1 adds and one divide); mem_access = in + out.
     NB: windows clipped by padding or ceil mode are counted as full windows.
     """
     _at_least(1, k=k, stride=stride)
-    y = _window(x, k, k if stride is None else stride, _sides(pad), 1, ceil)
+    y = _window(x, k, k if stride is None else stride, _pool_sides(pad, k), 1, ceil)
     kh, kw = _pair(k)
     return _pool(y, x, kh * kw)
 
@@ -560,6 +743,58 @@ def gap(x: Shape) -> Result:
     FLOPs = C*H*W; mem_access = C*H*W + C
     """
     return adaptive_avgpool(x, size=1)
+
+
+def _per_mode(text: str, nearest: int, bilinear: int) -> Rule:
+    """A rule counting `nearest` or `bilinear` per output element, by the layer's mode."""
+    return Rule(text, lambda x: (bilinear if arg(x, "bilinear") else nearest) * x.out.numel)
+
+
+FVCORE_UPSAMPLE = _per_mode("output elements, 4 x if bilinear", 1, 4)
+
+
+@register(
+    "upsample",
+    elementwise=True,
+    calls={
+        "nn.Upsample": counts(
+            paper=IGNORED,
+            ptflops=Rule(
+                "2 x output elements (module hook + patched F.interpolate)",
+                lambda x: 2 * x.out.numel,
+            ),
+            fvcore=FVCORE_UPSAMPLE,
+            thop=_per_mode("output elements, 11 x if bilinear", 1, 11),
+            torch=IGNORED,
+        ),
+        "F.interpolate": counts(
+            paper=IGNORED, ptflops=OUTPUTS, fvcore=FVCORE_UPSAMPLE, thop=IGNORED, torch=IGNORED
+        ),
+    },
+    example={"scale_factor": 2},
+)
+def upsample(
+    x: Shape, *, size: Pair | None = None, scale_factor: Pair | None = None, bilinear: bool = False
+) -> Result:
+    """Resizing, as PyTorch's nn.Upsample and F.interpolate do: to `size`, or by a whole
+    `scale_factor` (H_out = H * scale_factor; likewise W); mode 'nearest', or 'bilinear' with
+    `bilinear: true` (align_corners changes no count).
+
+    FLOPs: nearest 0 (a copy); bilinear 7 per output element (four neighbours weighted and
+    summed: 4 multiplies, 3 adds; the weights depend only on the row and the column)
+    mem_access = C*H*W + C*H_out*W_out
+    """
+    require(size is None or scale_factor is None, "give size or scale_factor, not both")
+    _at_least(1, size=size, scale_factor=scale_factor)
+    if size is not None:
+        y = Shape(x.c, *_pair(size))
+    elif scale_factor is not None:
+        sh, sw = _pair(scale_factor)
+        y = _fits(Shape(x.c, x.h * sh, x.w * sw))
+    else:
+        raise ShapeError("give size or scale_factor (one of them)")
+    flops = 7 * y.numel if bilinear else 0
+    return Result(y, Cost(0, flops, 0, y.numel, x.numel + y.numel))
 
 
 def _agree(xs: tuple[Shape, ...], *fields: str) -> bool:

@@ -30,6 +30,10 @@ one path of nested items (a visit weighing 1, plus its arguments for a block use
 is within the budget. Built-in specs take at most 3 steps per layer, a flat spec 1."""
 MAX_SIZE = 2**24
 """Any size argument or input dimension (channels, height, width, kernel, stride, ...)."""
+MAX_ELEMENTS = MAX_SIZE**3
+"""A layer's output of at most 2^72 elements, as many as the largest input: past it, only
+channels grown without end (a concat repeated thousands of times doubles them each time) could
+take a map, and its counts soon have more digits than Python prints."""
 
 
 @contextmanager

@@ -13,7 +13,8 @@ from typing import Any, NamedTuple, TypeVar
 from convcost.checks import Grouping, whole
 from convcost.errors import ConvcostError, Loc, ShapeError
 from convcost.layers import CATEGORIES, KINDS, Category, Cost, Kind
-from convcost.shapes import Shape
+from convcost.limits import MAX_ELEMENTS
+from convcost.shapes import Shape, every
 
 
 class LayerCost(NamedTuple):
@@ -113,6 +114,8 @@ def run_layer(
         result = k.apply(inputs, dict(args))
     except ConvcostError as e:
         raise e.located(loc, path) from None
+    if not every(result.out.numel <= MAX_ELEMENTS):
+        raise ShapeError(f"the output has more than {MAX_ELEMENTS:,} (2^72) elements", loc, path)
     return LayerCost(
         path,
         kind,

@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from check_against_torch import cases
 from fvcore.nn import FlopCountAnalysis
 from ptflops import get_model_complexity_info
 from thop import profile
@@ -40,14 +39,14 @@ from convcost.conventions import counted
 TOOLS = ("ptflops", "fvcore", "thop", "torch")
 
 
-def measure(model: nn.Module, res: int) -> dict[str, int]:
-    """Each tool's total for one forward pass of a 1 x 3 x res x res input."""
-    x = torch.zeros(1, 3, res, res)
+def measure(model: nn.Module, shape: tuple[int, int, int]) -> dict[str, int]:
+    """Each tool's total for one forward pass of a 1 x C x H x W input (`shape`)."""
+    x = torch.zeros(1, *shape)
     model.eval()
     out = {}
     with torch.no_grad(), contextlib.redirect_stdout(io.StringIO()):
         macs, _ = get_model_complexity_info(
-            model, (3, res, res), as_strings=False, print_per_layer_stat=False, verbose=False
+            model, shape, as_strings=False, print_per_layer_stat=False, verbose=False
         )
         out["ptflops"] = int(macs)
         fv = FlopCountAnalysis(model, x)
@@ -62,12 +61,19 @@ def measure(model: nn.Module, res: int) -> dict[str, int]:
     return out
 
 
-def main() -> None:
+def quiet() -> None:
+    """Silence the counters' warnings (unsupported ops, uncalled modules, deprecations)."""
     warnings.filterwarnings("ignore")
     logging.disable(logging.CRITICAL)
+
+
+def main() -> None:
+    from check_against_torch import cases  # needs pytorchcv
+
+    quiet()
     bad = 0
     for name, sets, res, build in cases():
-        theirs = measure(build(), res)
+        theirs = measure(build(), (3, res, res))
         params: dict[str, Any] = {**sets, "resolution": res}
         report = convcost.analyze(name, **params)
         ours = {t: counted(report, t).total for t in TOOLS}

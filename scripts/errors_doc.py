@@ -134,6 +134,13 @@ CASES = [
     ),
     (
         "Shapes",
+        "Channels grown without end",
+        "spec",
+        H + "layers:\n  - repeat: {times: 100, layers: [parallel: {merge: concat, branches: "
+        "[[], []]}]}\n",
+    ),
+    (
+        "Shapes",
         "Kernel larger than the input",
         "spec",
         H + "layers:\n  - conv: {out: 8, k: 40, pad: 0}\n",
@@ -159,6 +166,31 @@ CASES = [
         "      branches: [[], []]\n",
     ),
     ("Shapes", "Shuffle groups", "spec", H + "layers:\n  - shuffle: {groups: 2}\n"),
+    (
+        "Shapes",
+        "Pool padding beyond half the kernel",
+        "spec",
+        H + "layers:\n  - maxpool: {k: 1, stride: 1, pad: 16}\n",
+    ),
+    (
+        "Shapes",
+        "Transposed convolution with pad same",
+        "spec",
+        H + "layers:\n  - deconv: {out: 8, k: 4, stride: 2, pad: same}\n",
+    ),
+    (
+        "Shapes",
+        "Output padding too large",
+        "spec",
+        H + "layers:\n  - deconv: {out: 8, k: 3, stride: 2, output_padding: 2}\n",
+    ),
+    ("Shapes", "Upsample without a size", "spec", H + "layers:\n  - upsample\n"),
+    (
+        "Shapes",
+        "Upsampled beyond the size limit",
+        "spec",
+        H + "layers:\n  - upsample: {scale_factor: 1000000}\n",
+    ),
     (
         "Expressions",
         "Unknown name",

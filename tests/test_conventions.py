@@ -234,3 +234,124 @@ def test_the_api_names_an_unknown_convention():
         convcost.errors.ConvcostError, match=r"unknown convention 'ptflop'.*ptflops"
     ):
         convcost.counted(convcost.analyze("vgg16"), "ptflop")
+
+
+# -- the newer kinds, each against the four tools ------------------------------------------------
+
+CONVNEXT_BLOCK = """
+  - residual:
+      layers:
+        - dwconv: {k: 7, bias: true}
+        - layernorm
+        - pwlinear: {out: 4 * C, act: gelu}
+        - pwlinear: {out: C // 4}
+        - scale
+"""
+CONVNEXT_T = (
+    "\nblocks:\n  cnblock:\n    layers:"
+    + CONVNEXT_BLOCK.replace("\n  ", "\n      ")
+    + """  stage:
+    args: {n: required}
+    layers: [repeat: {times: n, layers: [cnblock]}]
+layers:
+  - conv: {out: 96, k: 4, stride: 4, bias: true}
+  - layernorm: {torch: LayerNorm2d}
+  - stage: {n: 3}
+  - layernorm: {torch: LayerNorm2d}
+  - conv: {out: 192, k: 2, stride: 2, bias: true}
+  - stage: {n: 3}
+  - layernorm: {torch: LayerNorm2d}
+  - conv: {out: 384, k: 2, stride: 2, bias: true}
+  - stage: {n: 9}
+  - layernorm: {torch: LayerNorm2d}
+  - conv: {out: 768, k: 2, stride: 2, bias: true}
+  - stage: {n: 3}
+  - gap: {torch: nn.AdaptiveAvgPool2d}
+  - layernorm: {torch: LayerNorm2d}
+  - fc: {out: 1000}
+"""
+)
+# What the tools reported for one PyTorch module per row (torch 2.14.1, torchvision 0.29.1;
+# batch 1, eval), measured by `python scripts/check_kinds.py` with ptflops 0.7.5
+# (get_model_complexity_info, pytorch backend), fvcore 0.1.5.post20221221
+# (FlopCountAnalysis.total), thop 0.1.1.post2209072238 (profile) and
+# torch.utils.flop_counter.FlopCounterMode; the script lists the module of each row (e.g.
+# nn.ConvTranspose2d(4, 6, 3, 2, 1, output_padding=1, groups=2); nn.Linear and nn.LayerNorm
+# between permutes to channels last; torchvision's CNBlock(96, 1e-6, 0.0) at 56x56 and
+# convnext_tiny() at 224x224).
+# (spec layers, input C x H x W, params, ptflops, fvcore, thop, torch)
+MEASURED_KINDS = [
+    (
+        "deconv: {out: 6, k: 3, stride: 2, pad: 1, output_padding: 1, groups: 2, bias: true}",
+        (4, 5, 7),
+        114,
+        4620,
+        3780,
+        15120,
+        7560,
+    ),
+    ("deconv: {out: 6, k: 4, stride: 2, pad: 1}", (4, 5, 7), 384, 13440, 13440, 53760, 26880),
+    (
+        "deconv: {out: 6, k: [3, 2], stride: [2, 3], pad: [0, 1], output_padding: [1, 2], "
+        "dilation: [2, 1]}",
+        (4, 5, 7),
+        144,
+        5040,
+        5040,
+        40320,
+        10080,
+    ),
+    ("deconv: {out: 4, k: 2, stride: 2, groups: 4}", (4, 5, 7), 16, 560, 560, 2240, 1120),
+    ("layernorm", (4, 5, 7), 8, 140, 700, 560, 0),
+    ("layernorm: {torch: LayerNorm2d}", (4, 5, 7), 8, 0, 700, 0, 0),
+    ("gelu", (4, 5, 7), 0, 280, 0, 0, 0),
+    ("gelu: {torch: F.gelu}", (4, 5, 7), 0, 140, 0, 0, 0),
+    ("scale", (4, 5, 7), 4, 0, 0, 0, 0),
+    ("pwlinear: {out: 16}", (4, 5, 7), 80, 2800, 2240, 2240, 4480),
+    ("pwlinear: {out: 16, bias: false}", (4, 5, 7), 64, 2240, 2240, 2240, 4480),
+    ("upsample: {scale_factor: 2}", (4, 5, 7), 0, 1120, 560, 560, 0),
+    ("upsample: {scale_factor: [2, 3]}", (4, 5, 7), 0, 1680, 840, 840, 0),
+    ("upsample: {scale_factor: 2, bilinear: true}", (4, 5, 7), 0, 1120, 2240, 6160, 0),
+    ("upsample: {size: [8, 9], bilinear: true}", (4, 5, 7), 0, 576, 1152, 3168, 0),
+    ("upsample: {size: [8, 9]}", (4, 5, 7), 0, 576, 288, 288, 0),
+    ("upsample: {scale_factor: 2, torch: F.interpolate}", (4, 5, 7), 0, 560, 560, 0, 0),
+    (
+        "upsample: {size: [8, 9], bilinear: true, torch: F.interpolate}",
+        (4, 5, 7),
+        0,
+        288,
+        1152,
+        0,
+        0,
+    ),
+    (CONVNEXT_BLOCK, (96, 56, 56), 79296, 250478592, 247468032, 247166976, 491925504),
+    (CONVNEXT_T, (3, 224, 224), 28589128, 4488347368, 4470437376, 4464149760, 8911062528),
+]
+
+
+def spec_of(layers: str, shape: tuple[int, int, int]) -> str:
+    """A spec of `layers` (one layer written inline, or a spec's indented body) on `shape`."""
+    c, h, w = shape
+    body = layers if layers.startswith("\n") else f"\nlayers:\n  - {layers}\n"
+    if "\nlayers:" not in body:
+        body = "\nlayers:" + body
+    return f"name: t\ninput: {{c: {c}, h: {h}, w: {w}}}{body}"
+
+
+@pytest.mark.parametrize(
+    ("layers", "shape", "params", "ptflops", "fvcore", "thop", "torch"), MEASURED_KINDS
+)
+def test_new_kinds_equal_each_tool(layers, shape, params, ptflops, fvcore, thop, torch):
+    report = analyze(load_spec(spec_of(layers, shape), "net.yaml"))
+    got = {t: counted(report, t).total for t in ("ptflops", "fvcore", "thop", "torch")}
+    assert got == {"ptflops": ptflops, "fvcore": fvcore, "thop": thop, "torch": torch}
+    assert report.totals.params == params  # sum(p.numel() for p in module.parameters())
+
+
+def test_convnext_t_macs_are_torchvisions():
+    # torchvision 0.29.1 ConvNeXt_Tiny_Weights.DEFAULT.meta: _ops 4.456 (GFLOPS: its conv and
+    # fc MACs), num_params 28,589,128
+    report = analyze(load_spec(spec_of(CONVNEXT_T, (3, 224, 224)), "net.yaml"))
+    assert counted(report, "paper").total == report.totals.macs == 4455531264
+    assert round(report.totals.macs / 1e9, 3) == 4.456
+    assert report.totals.params == 28589128

@@ -606,3 +606,15 @@ def test_random_expressions_are_evaluated_or_refused(text):
     assert time.perf_counter() - start < 1, text
     # and as a layer argument: a layer, or one located error
     _check(HEAD + f"params: {{width: 0.75}}\nlayers:\n  - conv: {{out: {json.dumps(text)}}}\n")
+
+
+def test_channels_grown_without_end_are_refused_not_crashed():
+    # each concat of two empty branches doubles the channels: 3 * 2^16000 would be a number
+    # Python refuses to print (4,300 digits), so the layer past 2^72 elements is refused
+    spec = (
+        "name: t\ninput: {c: 3, h: 8, w: 8}\nlayers:\n  - repeat: {times: 16000, layers: "
+        "[parallel: {merge: concat, branches: [[], []]}]}\n"
+    )
+    e = refused(spec, "more than", line=4)
+    assert e.path == "repeat65.concat"  # 3 * 8 * 8 * 2^65 > 2^72 >= 3 * 8 * 8 * 2^64
+    assert "more than" in exit2("analyze", "-", "-f", "json", stdin=spec)

@@ -139,7 +139,83 @@ def test_conv_errors(args, message):
         apply("conv", Shape(240, 28, 28), **args)
 
 
-# -- fc, bn, activations ---------------------------------------------------------------------------
+# -- deconv ----------------------------------------------------------------------------------
+
+
+def test_deconv_cost_written_out():
+    # ConvTranspose2d(4, 6, 3, stride=2, padding=1, output_padding=1, groups=2) on 5x7x4:
+    # H_out = (5 - 1)*2 - 1 - 1 + 1*(3 - 1) + 1 + 1 = 10, W_out = (7 - 1)*2 - 2 + 2 + 2 = 14
+    r = apply("deconv", Shape(4, 5, 7), out=6, k=3, stride=2, pad=1, output_padding=1, groups=2)
+    weights = 3 * 3 * (4 // 2) * 6  # 108, PyTorch's weight 4 x 3 x 3 x 3
+    assert r.out == Shape(6, 10, 14)
+    assert r.cost == Cost(
+        macs=weights * 5 * 7,  # per INPUT position: 3,780
+        flops=2 * weights * 5 * 7,
+        params=weights,
+        activations=6 * 10 * 14,
+        mem_access=4 * 5 * 7 + weights + 6 * 10 * 14,
+    )
+    assert (r.category, r.groups) == ("group", 2)
+    with_bias = apply("deconv", Shape(4, 5, 7), out=6, k=3, stride=2, bias=True)
+    assert with_bias.out == Shape(6, 11, 15)  # pad 0 by default: (5 - 1)*2 + 3 = 11
+    assert with_bias.cost.params == 3 * 3 * 4 * 6 + 6
+    assert with_bias.cost.flops == 2 * 3 * 3 * 4 * 6 * 35 + 6 * 11 * 15
+
+
+def test_deconv_doubles_the_size_as_unets_and_gans_use_it():
+    # k=4, stride 2, pad 1 (DCGAN) and k=2, stride 2 (U-Net's up-convolution): H_out = 2H
+    assert apply("deconv", Shape(64, 16, 16), out=32, k=4, stride=2, pad=1).out == Shape(32, 32, 32)
+    r = apply("deconv", Shape(64, 16, 16), out=32, k=2, stride=2)
+    assert r.out == Shape(32, 32, 32) and r.category == "standard"
+    assert r.cost.macs == 2 * 2 * 64 * 32 * 16 * 16  # each output fed by exactly one input
+    # asymmetric pads, [h, w] sizes and dilation: (5-1)*2 - 0 - 0 + 2*(3-1) + 1 + 1 = 14 rows,
+    # (7-1)*3 - 1 - 1 + 1*(2-1) + 2 + 1 = 20 columns (torch: 1 x 6 x 14 x 20)
+    r = apply(
+        "deconv",
+        Shape(4, 5, 7),
+        out=6,
+        k=(3, 2),
+        stride=(2, 3),
+        pad=(0, 1),
+        output_padding=(1, 2),
+        dilation=(2, 1),
+    )
+    assert r.out == Shape(6, 14, 20) and r.cost.macs == 3 * 2 * 4 * 6 * 35
+    assert apply("deconv", Shape(4, 5, 7), out=6, k=3, pad=(0, 2, 1, 0)).out == Shape(6, 5, 8)
+
+
+@pytest.mark.parametrize(
+    ("c_in", "out", "k", "groups", "category"),
+    [
+        (8, 4, 4, 1, "standard"),
+        (8, 4, 1, 1, "pointwise"),
+        (8, 8, 4, 8, "depthwise"),
+        (8, 4, 4, 2, "group"),
+    ],
+)
+def test_deconv_categories_are_convs(c_in, out, k, groups, category):
+    assert apply("deconv", Shape(c_in, 4, 4), out=out, k=k, groups=groups).category == category
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ({"pad": "same"}, "no pad 'same' in a transposed convolution"),
+        ({"pad": -1}, "pad must be at least 0, got -1"),
+        ({"output_padding": 2}, "output_padding (2) must be smaller than stride (2) or dilation"),
+        ({"output_padding": -1}, "output_padding must be at least 0, got -1"),
+        ({"groups": 3}, "groups (3) must divide input channels (4)"),
+        ({"out": 6, "groups": 4}, "groups (4) must divide output channels (6)"),
+        ({"pad": (2, 3, 0, 0)}, "pad crops the whole output: its height would be 0"),
+        ({"stride": 2**24}, "the output height would exceed the size limit (16,777,216)"),
+    ],
+)
+def test_deconv_errors(args, message):
+    with pytest.raises(ShapeError, match=re.escape(message)):
+        apply("deconv", Shape(4, 2, 2), **{"out": 8, "k": 3, "stride": 2, **args})
+
+
+# -- fc, pwlinear, bn, layernorm, activations, scale ---------------------------------------------
 
 
 def test_fc_flattens_and_counts_bias():
@@ -152,14 +228,56 @@ def test_fc_flattens_and_counts_bias():
     assert (r.out, r.category) == (Shape(4096), "fc")
 
 
+def test_pwlinear_is_a_linear_at_every_position():
+    # ConvNeXt-T stage 1: nn.Linear(96, 384) on 1 x 56 x 56 x 96
+    r = apply("pwlinear", Shape(96, 56, 56), out=384)
+    positions = 56 * 56
+    assert r.out == Shape(384, 56, 56)
+    assert r.cost == Cost(
+        macs=96 * 384 * positions,
+        flops=2 * 96 * 384 * positions + 384 * positions,  # the bias added at every position
+        params=96 * 384 + 384,
+        activations=384 * positions,
+        mem_access=96 * positions + 96 * 384 + 384 + 384 * positions,
+    )
+    assert r.category == "fc"
+    assert apply("pwlinear", Shape(96, 56, 56), out=384, bias=False).cost.params == 96 * 384
+    # on a 1x1 map it is fc: the same counts
+    assert apply("pwlinear", Shape(768), out=1000) == apply("fc", Shape(768), out=1000)
+
+
 def test_bn_counts_gamma_and_beta():
     r = apply("bn", Shape(64, 10, 10))
     assert r.cost == Cost(0, 2 * 6400, 2 * 64, 6400, 2 * 6400 + 2 * 64)
 
 
+def test_layernorm_over_channels():
+    # per position of C = 96 values: mean (96 ops: 95 adds, a divide), subtract (96), variance
+    # (96 squares, 95 adds, a divide), eps + sqrt + reciprocal (3), normalise (96), gamma (96),
+    # beta (96): 7 * 96 + 3 = 675 per position
+    r = apply("layernorm", Shape(96, 56, 56))
+    assert r.out == Shape(96, 56, 56)
+    assert r.cost == Cost(0, 675 * 56 * 56, 2 * 96, 96 * 3136, 2 * 96 * 3136 + 2 * 96)
+    assert apply("layernorm", Shape(768)).cost.flops == 7 * 768 + 3  # ConvNeXt's head: one place
+
+
+def test_scale_is_one_multiply_per_element_and_c_params():
+    # ConvNeXt's layer scale: a 96 x 1 x 1 parameter times the 96 x 56 x 56 block output
+    r = apply("scale", Shape(96, 56, 56))
+    assert r.cost == Cost(0, 96 * 3136, 96, 96 * 3136, 2 * 96 * 3136 + 96)
+
+
 @pytest.mark.parametrize(
     ("kind", "per_element"),
-    [("relu", 1), ("relu6", 2), ("sigmoid", 3), ("hsigmoid", 4), ("swish", 4), ("hswish", 5)],
+    [
+        ("relu", 1),
+        ("relu6", 2),
+        ("sigmoid", 3),
+        ("hsigmoid", 4),
+        ("swish", 4),
+        ("hswish", 5),
+        ("gelu", 5),  # 0.5 * x * (1 + erf(x / sqrt(2))): multiply, erf, add, multiply, multiply
+    ],
 )
 def test_activations(kind, per_element):
     r = apply(kind, Shape(8, 4, 4))
@@ -188,6 +306,56 @@ def test_ceil_mode_matches_pytorch():
     assert out_size(14, 3, 2, 0) == 6
     # the last window must start inside the input: 5, k2 s2 p1, ceil -> 3 (not 4)
     assert out_size(5, 2, 2, 1, ceil=True) == 3
+
+
+@pytest.mark.parametrize(
+    ("kind", "args"),
+    [
+        ("maxpool", {"k": 3, "pad": 2}),  # torch: "pad should be at most half of effective ..."
+        ("maxpool", {"k": 1, "pad": 1}),  # the 1x1 pool padded to fake an upsampling (issue 15)
+        ("maxpool", {"k": 3, "dilation": 2, "pad": 2}),  # torch: at most k // 2 whatever dilation
+        ("maxpool", {"k": (1, 3), "pad": (0, 2)}),
+        ("avgpool", {"k": 3, "pad": 2}),
+        ("avgpool", {"k": 4, "pad": (0, 3, 0, 0)}),  # each side on its own
+    ],
+)
+def test_pools_refuse_padding_beyond_half_the_kernel_as_pytorch_does(kind, args):
+    with pytest.raises(ShapeError, match=r"pad \(\d\) must be at most half the kernel size"):
+        apply(kind, Shape(4, 9, 9), **args)
+
+
+def test_pools_take_padding_up_to_half_the_kernel():
+    # torch.nn.MaxPool2d(2, padding=1) and AvgPool2d(2, padding=1) on 9x9 -> 5x5
+    assert apply("maxpool", Shape(4, 9, 9), k=2, pad=1).out == Shape(4, 5, 5)
+    assert apply("avgpool", Shape(4, 9, 9), k=2, pad=1).out == Shape(4, 5, 5)
+    assert apply("maxpool", Shape(4, 9, 9), k=2, stride=1, pad="same").out == Shape(4, 9, 9)
+
+
+def test_upsample_nearest_and_bilinear():
+    x = Shape(4, 5, 7)
+    near = apply("upsample", x, scale_factor=2)
+    assert near.out == Shape(4, 10, 14)
+    assert near.cost == Cost(0, 0, 0, 560, 140 + 560)  # a copy: no arithmetic
+    bilinear = apply("upsample", x, scale_factor=2, bilinear=True)
+    assert bilinear.cost == Cost(0, 7 * 560, 0, 560, 140 + 560)  # 4 multiplies + 3 adds each
+    assert apply("upsample", x, scale_factor=(2, 3)).out == Shape(4, 10, 21)
+    assert apply("upsample", x, size=(8, 9)).out == Shape(4, 8, 9)
+    assert apply("upsample", x, size=3).out == Shape(4, 3, 3)  # F.interpolate also shrinks
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ({}, "give size or scale_factor (one of them)"),
+        ({"size": 8, "scale_factor": 2}, "give size or scale_factor, not both"),
+        ({"scale_factor": 0}, "scale_factor must be at least 1, got 0"),
+        ({"size": (8, 0)}, "size must be at least 1, got 0"),
+        ({"scale_factor": 2**22}, "the output width would exceed the size limit"),
+    ],
+)
+def test_upsample_errors(args, message):
+    with pytest.raises(ShapeError, match=re.escape(message)):
+        apply("upsample", Shape(4, 3, 5), **args)
 
 
 def test_adaptive_and_global_pool():
@@ -304,9 +472,9 @@ def _arguments(kind: str) -> str:
     """A kind's arguments as the README writes them: `name` if required, else `name=default`."""
     cells = []
     for arg in KINDS[kind].args.values():
-        default = str(arg.default).lower()  # true, false, 1, same, ...
+        default = str(arg.default).lower()  # true, false, 1, none, ...
         if arg.default is None:  # the kind decides: a pool's stride is its window, pad is same
-            default = "k" if arg.name == "stride" else "same"
+            default = {"stride": "k", "pad": "same"}.get(arg.name, "none")
         cells.append(f"`{arg.name}`" if arg.required else f"`{arg.name}={default}`")
     return ", ".join(cells) or "—"
 
@@ -317,12 +485,8 @@ def test_readme_lists_every_kind_with_its_arguments():
     for kind in KINDS:
         assert table[kind].strip("| ") == _arguments(kind), kind
     sugar = sorted(k for k, v in KINDS.items() if v.sugar)
-    assert sugar == [
-        "conv",
-        "dwconv",
-        "fc",
-        "linear",
-    ]  # README: "`conv`, `dwconv` and `fc` also take"
+    # README: "`conv`, `dwconv`, `deconv`, `fc` and `pwlinear` also take"
+    assert sugar == ["conv", "deconv", "dwconv", "fc", "linear", "pwlinear"]
 
 
 # -- `convcost layer`: pointwise group convolution, the spec's kind names -----------------------

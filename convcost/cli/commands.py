@@ -10,13 +10,14 @@ import click
 
 from convcost import __version__
 from convcost.checks import COMPARE_BY, GROUPINGS, CompareBy, Grouping
-from convcost.cli.networks import analyzed, counted, networks, timed
+from convcost.cli.networks import analyzed, counted, is_onnx, networks, printable_name, timed
 from convcost.cli.options import (
     METRICS,
     Size,
     convention_option,
     device_option,
     format_option,
+    onnx_options,
     pair,
     precision_option,
     sets_option,
@@ -59,6 +60,7 @@ def cli() -> None:
 @cli.command()
 @click.argument("spec")
 @sets_option
+@onnx_options
 @click.option(
     "--by",
     type=click.Choice(GROUPINGS),
@@ -87,10 +89,12 @@ def analyze(
     convention: str | None,
     fmt: str,
 ) -> None:
-    """Cost of every layer of SPEC (a .yaml file or a built-in name), and totals.
+    """Cost of every layer of SPEC (a .yaml file, a built-in name or an .onnx file), and
+    totals.
 
     \b
     convcost analyze specs/mobilenet_v1.yaml
+    convcost analyze model.onnx --input 1x3x224x224
     convcost analyze mobilenet_v1 --set width=0.5 --set resolution=160
     convcost analyze mobilenet_v1 --by category
     convcost analyze shufflenet_v2 --device mobile-cpu
@@ -114,6 +118,7 @@ def analyze(
 
 @cli.command()
 @click.argument("specs", nargs=-1)
+@onnx_options
 @click.option(
     "--all", "everything", is_flag=True, help="The whole built-in zoo (also the default)."
 )
@@ -240,6 +245,7 @@ def layer(
 @cli.command()
 @click.argument("spec")
 @sets_option
+@onnx_options
 @format_option
 def advise(spec: str, sets: dict[str, str], fmt: str) -> None:
     """What ShuffleNet V2's four guidelines say about SPEC, and what fixing it would save.
@@ -259,6 +265,7 @@ def advise(spec: str, sets: dict[str, str], fmt: str) -> None:
 @cli.command()
 @click.argument("spec")
 @sets_option
+@onnx_options
 @format_option
 def explain(spec: str, sets: dict[str, str], fmt: str) -> None:
     """Why ptflops, fvcore, thop, torch and the papers give SPEC different totals.
@@ -288,6 +295,7 @@ def devices(fmt: str) -> None:
 @cli.command()
 @click.argument("spec")
 @sets_option
+@onnx_options
 @click.option(
     "--max-macs", metavar="AMOUNT", multiple=True, help="Fail if MACs exceed this, e.g. 600M."
 )
@@ -380,11 +388,16 @@ def sweep(spec: str, sets: dict[str, str], pareto: str | None, fmt: str) -> None
 
     if not sets:
         raise click.UsageError("give the values to sweep with --set NAME=V1,V2,... or A..B")
+    if is_onnx(spec):
+        raise ConvcostError(
+            f"{printable_name(spec)} is an ONNX file: sweep varies a YAML spec's params"
+        )
     emit(fmt, view.build(load(spec), sets, pareto))
 
 
 @cli.command()
 @click.argument("specs", nargs=-1)
+@onnx_options
 @click.option(
     "--x", "x", type=click.Choice(METRICS), default="macs", show_default=True, help="x axis."
 )

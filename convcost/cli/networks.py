@@ -1,10 +1,13 @@
 """The networks and analyses commands ask for: specs by name or path with their params
-(NAME@KEY=VALUE,...), the whole zoo, and --device / --convention when given."""
+(NAME@KEY=VALUE,...), ONNX files (with --input and --unknown), the whole zoo, and --device /
+--convention when given."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
+
+import click
 
 from convcost.cli.options import pair
 from convcost.errors import ConvcostError
@@ -22,11 +25,17 @@ def networks(specs: Sequence[str]) -> list[tuple[str, Spec, Report]]:
     from convcost.expand import analyze as run
     from convcost.zoo import builtin, builtin_names, load
 
+    if not any(is_onnx(split_at(label)[0]) for label in specs):
+        _no_input_option()
     if not specs:  # by exact name: a file called 'vgg16' in the working folder is not it
         return [(name, builtin(name), run(builtin(name))) for name in builtin_names()]
     out = []
     for label in specs:
         name, sets = split_at(label)
+        if is_onnx(name):
+            report = onnx_report(name, sets)
+            out.append((printable_name(label), _graph_spec(report), report))
+            continue
         spec = load(name)
         if name == "-":  # standard input: called by the name it gives itself
             label = (spec.name or "<stdin>") + label[len(name) :]
@@ -59,10 +68,65 @@ def split_at(arg: str) -> tuple[str, dict[str, str]]:
 
 def analyzed(spec: str, sets: dict[str, str]) -> Report:
     """The report of SPEC (a file or a built-in name) with --set params."""
+    if is_onnx(spec):
+        return onnx_report(spec, sets)
+    _no_input_option()
     from convcost.expand import analyze as run
     from convcost.zoo import load
 
     return run(load(spec), sets)
+
+
+def is_onnx(name: str) -> bool:
+    """Whether a network argument is an ONNX file: its name ends in .onnx (any case)."""
+    return name.lower().endswith(".onnx")
+
+
+def _no_input_option() -> None:
+    """--input is for ONNX files: a spec's input follows its params."""
+    if click.get_current_context().meta.get("onnx_input") is not None:
+        raise click.UsageError(
+            "--input applies to ONNX files; a spec's input follows its params "
+            "(e.g. --set resolution=160)"
+        )
+
+
+def onnx_report(path: str, sets: dict[str, str]) -> Report:
+    """The report of an ONNX file, read with the command's --input and --unknown."""
+    from convcost.onnx_import import import_onnx
+
+    if sets:
+        raise ConvcostError(
+            f"{printable_name(path)} is an ONNX file: it has no params to set",
+            hint="--set and NAME@KEY=VALUE change a YAML spec's params",
+        )
+    meta = click.get_current_context().meta
+    return import_onnx(
+        path, meta.get("onnx_input"), meta.get("onnx_unknown", "error"), printable_name(path)
+    )
+
+
+def _graph_spec(report: Report) -> Spec:
+    """What an ONNX file has of a spec: a name and a title; no params, no top-1 accuracy."""
+    from convcost.spec import Spec
+
+    return Spec(
+        name=report.network,
+        file="",
+        text="",
+        params={},
+        input={},
+        layers=(),
+        blocks={},
+        defaults={},
+        title=report.title,
+        source="",
+        reference="",
+        doc="",
+        aliases=(),
+        paper={},
+        top1=(),
+    )
 
 
 def timed(
