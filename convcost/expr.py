@@ -125,6 +125,14 @@ def _round(x: float, ndigits: Any = None) -> float:
     return round(x, _whole(ndigits, "round()'s ndigits", -MAX_NDIGITS, MAX_NDIGITS))
 
 
+def _log(x: float, base: float = math.e) -> float:
+    """log(x) or log(x, base), for x > 0 and a positive base other than 1 (RegNet's width
+    quantisation: round(log(w / w_0) / log(w_m)))."""
+    if x <= 0 or base <= 0 or base == 1:
+        raise ExprError(f"log() takes a positive number and base (not 1), got log({x}, {base})")
+    return math.log(x, base)
+
+
 def _make_divisible(v: float, divisor: Any = 8, min_value: Any = None) -> int:
     """make_divisible() with a whole, positive divisor."""
     d = _whole(divisor, "make_divisible()'s divisor", 1, MAX_MAGNITUDE)
@@ -138,6 +146,8 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "max": lambda *a: max(a),
     "ceil": math.ceil,
     "floor": math.floor,
+    "log": _log,
+    "log2": lambda x: _log(x, 2),
     "make_divisible": _make_divisible,
 }
 ARITY: dict[str, tuple[int, int]] = {
@@ -147,6 +157,8 @@ ARITY: dict[str, tuple[int, int]] = {
     "max": (1, MAX_LENGTH),
     "ceil": (1, 1),
     "floor": (1, 1),
+    "log": (1, 2),
+    "log2": (1, 1),
     "make_divisible": (1, 3),
 }
 """How many arguments each function takes, at least and at most."""
