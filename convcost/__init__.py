@@ -27,7 +27,7 @@ import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from convcost.checks import choice, flag, grouping, shown, whole
+from convcost.checks import choice, flag, grouping, is_onnx, shown, whole
 from convcost.errors import ConvcostError, did_you_mean
 
 __version__ = "0.1.0"
@@ -92,7 +92,7 @@ def analyze_name(
         raise ConvcostError(
             f"params are a mapping such as {{'width': 0.5}}, got {shown(overrides)}"
         )
-    if name_or_path.lower().endswith(".onnx"):  # an ONNX file, as the command line takes it
+    if is_onnx(name_or_path):  # an ONNX file, as the command line takes it
         return Report._make(_onnx(name_or_path, overrides))
     spec = load(name_or_path)
     defaults = resolve_params(spec) if overrides else {}
@@ -166,7 +166,8 @@ def counted(report: Report, convention: str, by: str = "layer", depth: int = 1) 
 
 def _onnx(path: str, options: Mapping[str, Param]) -> report.Report:
     """An ONNX file's report; `options` as `analyze` takes them for one (input, unknown)."""
-    from convcost.onnx_import import UNKNOWN_MODES, import_onnx
+    from convcost.checks import UNKNOWN_MODES
+    from convcost.onnx_import import import_onnx
 
     for key in options:
         if key not in ONNX_OPTIONS:

@@ -16,6 +16,13 @@ GROUPINGS: tuple[Grouping, ...] = get_args(Grouping)
 CompareBy = Literal["network", "category"]
 """What `compare --by` takes: totals per network, or each network's split by category."""
 COMPARE_BY: tuple[CompareBy, ...] = get_args(CompareBy)
+UNKNOWN_MODES = ("error", "zero")
+"""An ONNX op convcost has no kind for is an error, or counted as free and listed (--unknown)."""
+
+
+def is_onnx(arg: str) -> bool:
+    """Whether a network argument is an ONNX file: its name ends in .onnx (any case)."""
+    return arg.lower().endswith(".onnx")
 
 
 def shown(value: object) -> str:

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Sequence
 from functools import cache
 from typing import Any, NamedTuple
 
+from convcost.checks import UNKNOWN_MODES
 from convcost.errors import ConvcostError, plural
 from convcost.files import read_bytes
 from convcost.layers import KINDS
@@ -33,8 +34,6 @@ MAX_ONNX_BYTES = 2**31 - 1
 """Protobuf's own limit on a message; a graph without its weights is far smaller."""
 MAX_DATA = 1 << 20
 """Elements of a constant tensor evaluated at most (shape arithmetic needs a handful)."""
-UNKNOWN_MODES = ("error", "zero")
-"""--unknown: an op convcost has no kind for is an error, or counted as free and listed."""
 
 FLOAT_TYPES = frozenset({1, 10, 11, 16, 17, 18, 19, 20, 23, 24})
 """TensorProto data types holding real numbers (float32/16/64, bfloat16, float8, float4)."""

@@ -184,6 +184,10 @@ def test_plot(run, tmp_path):
     out = tmp_path / "p.svg"
     ok(run, "plot", "mobilenet_v2", str(FIXTURES / "mobilenet_v2.ts13.onnx"), "-o", str(out))
     assert out.stat().st_size > 0
+    # a graph has no published accuracies: --y top1 says so instead of plotting nothing
+    onnx = str(FIXTURES / "mobilenet_v2.ts13.onnx")
+    first = refused(run, "plot", onnx, "--y", "top1", "-o", str(out))
+    assert "no published top-1 accuracy for" in first and "mobilenet_v2.ts13.onnx" in first
 
 
 def test_python_api():

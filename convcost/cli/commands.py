@@ -9,8 +9,8 @@ from typing import Any
 import click
 
 from convcost import __version__
-from convcost.checks import COMPARE_BY, GROUPINGS, CompareBy, Grouping
-from convcost.cli.networks import analyzed, counted, is_onnx, networks, printable_name, timed
+from convcost.checks import COMPARE_BY, GROUPINGS, CompareBy, Grouping, is_onnx
+from convcost.cli.networks import analyzed, counted, networks, printable_name, timed, zoo
 from convcost.cli.options import (
     METRICS,
     Size,
@@ -455,7 +455,7 @@ def list_(fmt: str) -> None:
     """The built-in networks: names, aliases, sources, default params and totals."""
     from convcost.render import listing as view
 
-    emit(fmt, view.build([(s, r) for _, s, r in networks(())]))
+    emit(fmt, view.build([(s, r) for _, s, r in zoo()]))
 
 
 def main() -> None:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from convcost.checks import is_onnx
 from convcost.cli.options import pair
 from convcost.errors import ConvcostError
 
@@ -20,27 +21,37 @@ if TYPE_CHECKING:
     from convcost.spec import Spec
 
 
-def networks(specs: Sequence[str]) -> list[tuple[str, Spec, Report]]:
-    """(label, spec, report) for each NAME[@KEY=VALUE,...]; with none, the whole zoo."""
+def networks(specs: Sequence[str]) -> list[tuple[str, Spec | None, Report]]:
+    """(label, spec, report) for each NAME[@KEY=VALUE,...] (no spec for an ONNX file); with
+    none, the whole zoo."""
     from convcost.expand import analyze as run
-    from convcost.zoo import builtin, builtin_names, load
+    from convcost.zoo import load
 
     if not any(is_onnx(split_at(label)[0]) for label in specs):
         _no_input_option()
-    if not specs:  # by exact name: a file called 'vgg16' in the working folder is not it
-        return [(name, builtin(name), run(builtin(name))) for name in builtin_names()]
-    out = []
+    if not specs:
+        return list(zoo())
+    out: list[tuple[str, Spec | None, Report]] = []
     for label in specs:
         name, sets = split_at(label)
         if is_onnx(name):
             report = onnx_report(name, sets)
-            out.append((printable_name(label), _graph_spec(report), report))
+            out.append((printable_name(label), None, report))
             continue
         spec = load(name)
         if name == "-":  # standard input: called by the name it gives itself
             label = (spec.name or "<stdin>") + label[len(name) :]
         out.append((printable_name(label), spec, run(spec, sets)))
     return out
+
+
+def zoo() -> list[tuple[str, Spec, Report]]:
+    """(name, spec, report) of every built-in network at its defaults, by exact name: a file
+    called 'vgg16' in the working folder is not it."""
+    from convcost.expand import analyze as run
+    from convcost.zoo import builtin, builtin_names
+
+    return [(name, builtin(name), run(builtin(name))) for name in builtin_names()]
 
 
 def printable_name(text: str) -> str:
@@ -77,11 +88,6 @@ def analyzed(spec: str, sets: dict[str, str]) -> Report:
     return run(load(spec), sets)
 
 
-def is_onnx(name: str) -> bool:
-    """Whether a network argument is an ONNX file: its name ends in .onnx (any case)."""
-    return name.lower().endswith(".onnx")
-
-
 def _no_input_option() -> None:
     """--input is for ONNX files: a spec's input follows its params."""
     if click.get_current_context().meta.get("onnx_input") is not None:
@@ -103,29 +109,6 @@ def onnx_report(path: str, sets: dict[str, str]) -> Report:
     meta = click.get_current_context().meta
     return import_onnx(
         path, meta.get("onnx_input"), meta.get("onnx_unknown", "error"), printable_name(path)
-    )
-
-
-def _graph_spec(report: Report) -> Spec:
-    """What an ONNX file has of a spec: a name and a title; no params, no top-1 accuracy."""
-    from convcost.spec import Spec
-
-    return Spec(
-        name=report.network,
-        file="",
-        text="",
-        params={},
-        input={},
-        layers=(),
-        blocks={},
-        defaults={},
-        title=report.title,
-        source="",
-        reference="",
-        doc="",
-        aliases=(),
-        paper={},
-        top1=(),
     )
 
 

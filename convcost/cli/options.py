@@ -8,6 +8,8 @@ from typing import Any
 
 import click
 
+from convcost.checks import UNKNOWN_MODES
+
 FORMATS = ("table", "json", "csv", "markdown", "latex")
 CONVENTIONS = ("paper", "ptflops", "fvcore", "thop", "torch")
 """The names of convcost.conventions.CONVENTIONS (kept here so --help need not import it)."""
@@ -93,7 +95,7 @@ def onnx_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 
     fn = click.option(
         "--unknown",
-        type=click.Choice(["error", "zero"]),
+        type=click.Choice(UNKNOWN_MODES),
         default="error",
         show_default=True,
         expose_value=False,

@@ -34,7 +34,7 @@ class PlotView(NamedTuple):
 
 
 def build(
-    networks: Sequence[tuple[str, Spec, Report]],
+    networks: Sequence[tuple[str, Spec | None, Report]],
     x: str,
     y: str,
     device: Device | None = None,
@@ -72,8 +72,13 @@ def build(
     return PlotView(points, x, y, captions)
 
 
-def top1(label: str, spec: Spec, report: Report) -> float:
-    """The published top-1 accuracy of `report`'s network at its params; an error if unknown."""
+def top1(label: str, spec: Spec | None, report: Report) -> float:
+    """The published top-1 accuracy of `report`'s network at its params; an error if unknown
+    (always for an ONNX file: no spec, no published accuracies)."""
+    if spec is None:
+        raise SpecError(
+            f"no published top-1 accuracy for {label}", hint="an ONNX file has no top1:"
+        )
     found = published_top1(spec, report.params)
     if found is None:
         known = [t.where() for t in spec.top1]
