@@ -377,3 +377,18 @@ def _power(base: float, exponent: float) -> Any:
     if isinstance(value, complex):
         raise ExprError(f"{what} is not a real number")
     return value
+
+
+class Table(dict[Any, Any]):
+    """A mapping read as plain values (a spec's params lookup table); its repr is cut to about
+    100 characters, so that no message can echo a huge one."""
+
+    def __repr__(self) -> str:
+        return brief(self)
+
+
+class TableList(list[Any]):
+    """A list read as plain values (a params lookup table); its repr is cut as Table's."""
+
+    def __repr__(self) -> str:
+        return brief(self)

@@ -29,7 +29,8 @@ import inspect
 import operator
 import types
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple, TypeVar, get_args, get_type_hints
+from functools import cache
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, TypeVar, get_args
 
 from convcost.counting import (
     AFFINE,
@@ -135,6 +136,11 @@ class Kind(NamedTuple):
         """The PyTorch calls that compute the kind; the first is the default."""
         return tuple(self.calls)
 
+    def __reduce__(self) -> tuple[Callable[[str], Kind], tuple[str]]:
+        """A kind pickles as its name (its formula is code): a cached report's layers get the
+        registered kind back."""
+        return kind, (self.name,)
+
     def apply(self, inputs: Sequence[Shape], args: dict[str, Any]) -> Result:
         """Run the formula on the input shapes with evaluated, type-checked args."""
         if self.variadic:
@@ -144,7 +150,22 @@ class Kind(NamedTuple):
 
 
 KINDS: dict[str, Kind] = {}
+
+
+def kind(name: str) -> Kind:
+    """The registered kind of that name."""
+    return KINDS[name]
+
+
 F = TypeVar("F", bound=Callable[..., Result])
+
+
+@cache
+def _hint(annotation: str) -> Any:
+    """A formula's argument annotation evaluated in this module (as typing.get_type_hints
+    does, but once per distinct text: a few texts recur across every kind, and compiling each
+    anew cost 20 ms of every run)."""
+    return eval(annotation, globals())  # this module's own annotations
 
 
 def _arg_type(hint: Any) -> tuple[ArgType, bool]:
@@ -177,12 +198,11 @@ def register(
     """
 
     def deco(fn: F) -> F:
-        hints = get_type_hints(fn)
         args = {}
         for p in inspect.signature(fn).parameters.values():
             if p.kind is not inspect.Parameter.KEYWORD_ONLY:
                 continue
-            kind, optional = _arg_type(hints[p.name])
+            kind, optional = _arg_type(_hint(p.annotation))
             required = p.default is inspect.Parameter.empty
             args[p.name] = Arg(p.name, kind, None if required else p.default, required, optional)
         for name in names:

@@ -19,7 +19,7 @@ from typing import Any, ClassVar, NamedTuple
 import yaml
 
 from convcost.errors import Loc, SpecError, unknown
-from convcost.expr import MAX_LENGTH, MAX_MAGNITUDE, SHOWN, brief, clip
+from convcost.expr import MAX_LENGTH, MAX_MAGNITUDE, SHOWN, Table, TableList, brief, clip
 from convcost.limits import MAX_DEPTH, MAX_SPEC_BYTES
 
 Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -49,21 +49,6 @@ class Composer(Loader):  # type: ignore[misc,valid-type]  # a class chosen at ru
 
     def ascend_resolver(self) -> None:
         """Nothing to track: there are no path resolvers."""
-
-
-class Table(dict[Any, Any]):
-    """A mapping read as plain values (a spec's params lookup table); its repr is cut to about
-    100 characters, so that no message can echo a huge one."""
-
-    def __repr__(self) -> str:
-        return brief(self)
-
-
-class TableList(list[Any]):
-    """A list read as plain values (a params lookup table); its repr is cut as Table's."""
-
-    def __repr__(self) -> str:
-        return brief(self)
 
 
 class Value(NamedTuple):

@@ -1,4 +1,7 @@
-"""Built-in networks: the specs shipped inside the package, found by name or alias."""
+"""Built-in networks: the specs shipped inside the package, found by name or alias.
+
+The spec parser (and PyYAML) is imported when a spec is parsed, not with this module: a run
+that takes the zoo's reports from the cache (convcost/cache.py) needs neither."""
 
 from __future__ import annotations
 
@@ -6,11 +9,14 @@ import os
 import re
 import sys
 from functools import cache
+from typing import TYPE_CHECKING
 
 from convcost.errors import SpecError, unknown
 from convcost.files import decode, read_stream, read_text
 from convcost.limits import MAX_SPEC_BYTES
-from convcost.spec import Spec, load_spec
+
+if TYPE_CHECKING:
+    from convcost.spec import Spec
 
 
 def specs_dir() -> str:
@@ -44,8 +50,7 @@ def builtin_label(name: str) -> str:
 def builtin(name: str) -> Spec:
     """Parse a built-in spec by its exact name."""
     text = read_text(os.path.join(specs_dir(), f"{name}.yaml"), builtin_label(name))
-    SOURCES[builtin_label(name)] = text
-    return load_spec(text, builtin_label(name))
+    return _parse(text, builtin_label(name))
 
 
 ALIASES = re.compile(r"^aliases:\s*\[([^\]]*)\]", re.MULTILINE)
@@ -78,12 +83,19 @@ def read_spec_file(path: str) -> Spec:
     """Read and parse a spec file, bounded whatever `path` is (convcost.files.read_bytes);
     unreadable files are a SpecError naming the file."""
     text = read_text(path)
-    SOURCES[path] = text
-    return load_spec(text, path)
+    return _parse(text, path)
 
 
 SOURCES: dict[str, str] = {}
 """Texts read this run, by the file label errors carry (for the source line in messages)."""
+
+
+def _parse(text: str, file: str) -> Spec:
+    """Parse a spec read from `file`, keeping its text for the source lines errors show."""
+    from convcost.spec import load_spec
+
+    SOURCES[file] = text
+    return load_spec(text, file)
 
 
 def read_stdin() -> Spec:
@@ -94,8 +106,16 @@ def read_stdin() -> Spec:
     text = (
         decode(data, "<stdin>") if len(data) <= MAX_SPEC_BYTES else data.decode("utf-8", "replace")
     )
-    SOURCES["<stdin>"] = text
-    return load_spec(text, "<stdin>")
+    return _parse(text, "<stdin>")
+
+
+def builtin_name(arg: str) -> str | None:
+    """The built-in network a spec argument names (by name or alias), if it is no path."""
+    if arg == "-" or is_path(arg):
+        return None
+    if arg in builtin_names():
+        return arg
+    return aliases().get(arg)
 
 
 def load(arg: str) -> Spec:
@@ -104,16 +124,13 @@ def load(arg: str) -> Spec:
         return read_stdin()
     if is_path(arg):
         return read_spec_file(arg)
-    names = builtin_names()
-    if arg in names:
-        return builtin(arg)
-    table = aliases()
-    if arg in table:
-        return builtin(table[arg])
+    name = builtin_name(arg)
+    if name is not None:
+        return builtin(name)
     if os.path.exists(arg):  # no network, but something of that name: say what is wrong with it
         return read_spec_file(arg)
     raise SpecError(
-        unknown("network", arg, [*names, *table]),
+        unknown("network", arg, [*builtin_names(), *aliases()]),
         hint="`convcost list` shows the built-in networks; or give a path to a .yaml",
     )
 

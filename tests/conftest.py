@@ -17,6 +17,10 @@ settings.register_profile("ci", derandomize=True, max_examples=200, deadline=Non
 settings.register_profile("long", max_examples=10_000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
+# Every test computes its reports (and writes nothing under ~/.cache), subprocesses included;
+# tests/test_cache.py turns the cache on in a folder of its own.
+os.environ["CONVCOST_NO_CACHE"] = "1"
+
 
 @pytest.fixture
 def run() -> Callable[..., Result]:

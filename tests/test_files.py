@@ -444,6 +444,9 @@ def test_an_interrupted_write_leaves_no_temporary_file(tmp_path, signum):
             cwd=tmp_path,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
+            # a shell runs background jobs with SIGINT ignored, and Python then never raises
+            # KeyboardInterrupt: give the child the default, as a terminal's foreground has
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         )
         deadline = time.monotonic() + 120
         caught = False

@@ -10,7 +10,15 @@ import click
 
 from convcost import __version__
 from convcost.checks import COMPARE_BY, GROUPINGS, CompareBy, Grouping, is_onnx
-from convcost.cli.networks import analyzed, counted, networks, printable_name, timed, zoo
+from convcost.cli.networks import (
+    analyzed,
+    counted,
+    networks,
+    printable_name,
+    reports,
+    timed,
+    zoo,
+)
 from convcost.cli.options import (
     METRICS,
     Size,
@@ -159,13 +167,11 @@ def compare(
 
     if everything and specs:
         raise click.UsageError("give network names or --all, not both")
-    nets = networks(specs)
-    labels = [label for label, _, _ in nets]
-    reports = [r for _, _, r in nets]
-    mems = [memory(r, precision) for r in reports]
-    timings = [t for r in reports if (t := timed(r, device, precision)) is not None]
-    counts = [c for r in reports if (c := counted(r, convention)) is not None]
-    emit(fmt, view.build(by, labels, reports, mems, timings, counts, zoo=not specs))
+    labels, costed = zip(*reports(specs), strict=True)
+    mems = [memory(r, precision) for r in costed]
+    timings = [t for r in costed if (t := timed(r, device, precision)) is not None]
+    counts = [c for r in costed if (c := counted(r, convention)) is not None]
+    emit(fmt, view.build(by, list(labels), list(costed), mems, timings, counts, zoo=not specs))
 
 
 @cli.command()

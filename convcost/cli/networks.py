@@ -24,34 +24,55 @@ if TYPE_CHECKING:
 def networks(specs: Sequence[str]) -> list[tuple[str, Spec | None, Report]]:
     """(label, spec, report) for each NAME[@KEY=VALUE,...] (no spec for an ONNX file); with
     none, the whole zoo."""
-    from convcost.expand import analyze as run
-    from convcost.zoo import load
-
-    if not any(is_onnx(split_at(label)[0]) for label in specs):
-        _no_input_option()
+    _refuse_input_option(specs)
     if not specs:
-        return list(zoo())
-    out: list[tuple[str, Spec | None, Report]] = []
+        return [(name, spec, report) for name, spec, report in zoo()]
+    return [_network(label) for label in specs]
+
+
+def reports(specs: Sequence[str]) -> list[tuple[str, Report]]:
+    """(label, report) for each NAME[@KEY=VALUE,...]; with none, the whole zoo. Built-ins at
+    their defaults come from the cache (convcost/cache.py), unparsed."""
+    from convcost.cache import builtin_report
+    from convcost.zoo import builtin_name, builtin_names
+
+    _refuse_input_option(specs)
+    if not specs:
+        return [(name, builtin_report(name)) for name in builtin_names()]
+    out = []
     for label in specs:
-        name, sets = split_at(label)
-        if is_onnx(name):
-            report = onnx_report(name, sets)
-            out.append((printable_name(label), None, report))
-            continue
-        spec = load(name)
-        if name == "-":  # standard input: called by the name it gives itself
-            label = (spec.name or "<stdin>") + label[len(name) :]
-        out.append((printable_name(label), spec, run(spec, sets)))
+        name = builtin_name(label)  # no '@': a NAME@... is no built-in's name
+        out.append((label, builtin_report(name)) if name else _network(label)[::2])
     return out
 
 
 def zoo() -> list[tuple[str, Spec, Report]]:
     """(name, spec, report) of every built-in network at its defaults, by exact name: a file
     called 'vgg16' in the working folder is not it."""
-    from convcost.expand import analyze as run
+    from convcost.cache import builtin_report
     from convcost.zoo import builtin, builtin_names
 
-    return [(name, builtin(name), run(builtin(name))) for name in builtin_names()]
+    return [(name, builtin(name), builtin_report(name)) for name in builtin_names()]
+
+
+def _network(label: str) -> tuple[str, Spec | None, Report]:
+    """(label, spec, report) of one NAME[@KEY=VALUE,...] (no spec for an ONNX file)."""
+    from convcost.expand import analyze as run
+    from convcost.zoo import load
+
+    name, sets = split_at(label)
+    if is_onnx(name):
+        return printable_name(label), None, onnx_report(name, sets)
+    spec = load(name)
+    if name == "-":  # standard input: called by the name it gives itself
+        label = (spec.name or "<stdin>") + label[len(name) :]
+    return printable_name(label), spec, run(spec, sets)
+
+
+def _refuse_input_option(specs: Sequence[str]) -> None:
+    """--input is for ONNX files: refused when none is among `specs`."""
+    if not any(is_onnx(split_at(label)[0]) for label in specs):
+        _no_input_option()
 
 
 def printable_name(text: str) -> str:
@@ -82,10 +103,12 @@ def analyzed(spec: str, sets: dict[str, str]) -> Report:
     if is_onnx(spec):
         return onnx_report(spec, sets)
     _no_input_option()
+    from convcost.cache import builtin_report
     from convcost.expand import analyze as run
-    from convcost.zoo import load
+    from convcost.zoo import builtin_name, load
 
-    return run(load(spec), sets)
+    name = None if sets else builtin_name(spec)
+    return builtin_report(name) if name else run(load(spec), sets)
 
 
 def _no_input_option() -> None:
