@@ -20,6 +20,7 @@ from convcost.shapes import PAD_WORDS, Shape
 from convcost.spec import (
     Block,
     GroupItem,
+    Inputs,
     Item,
     LayerItem,
     ParallelItem,
@@ -127,6 +128,7 @@ def analyze(
     _refuse_too_many(spec)
     expander = _Expander(spec, scope)
     with no_gc():
+        expander.tensors.append({"input": Tensor(shape, -1)})
         expander.sequence(spec.layers, Tensor(shape, -1), "", scope)
     return Report.of(spec.name, params, shape, tuple(expander.out), spec.title)
 
@@ -303,6 +305,8 @@ def _least_layers(item: Item, spec: Spec, blocks: dict[str, int]) -> int:
         return blocks[item.block]
     if isinstance(item, GroupItem | RepeatItem):
         return _least_sum(item.layers, spec, blocks)
+    if item.shortcut_when is not None:  # perhaps the body alone
+        return _least_sum(item.branches[-1], spec, blocks)
     merge = 1 + (len(item.branches) if item.split else 0)
     return merge + sum(_least_sum(b, spec, blocks) for b in item.branches)
 
@@ -357,6 +361,8 @@ def _expression_steps(item: Item, spec: Spec) -> int:
         values += [*item.args.values(), *spec.blocks[item.block].args.values()]
     elif isinstance(item, RepeatItem):
         values.append(item.times)
+    elif isinstance(item, ParallelItem):
+        values.append(item.shortcut_when)
     return sum(map(_chars, values)) // EXPRESSION_STEP
 
 
@@ -395,6 +401,8 @@ class _Expander:
         self.torch = {k: v["torch"].raw for k, v in spec.defaults.items() if "torch" in v}  # calls
         self.costed: dict[tuple[Any, ...], LayerCost] = {}  # run_layer's result per kind, inputs
         # and args (a formula is a pure function of them), for the layers that repeat
+        self.tensors: list[dict[str, Tensor]] = []  # outputs of named items, a dict per list
+        # being expanded (innermost last), for `from:`
 
     def sequence(
         self,
@@ -407,9 +415,36 @@ class _Expander:
         key = (id(items), block_body)  # the spec's tuples live as long as the expander
         if key not in self.names:
             self.names[key] = _names(items, block_body)
-        for item, name in zip(items, self.names[key], strict=True):
-            x = self.item(item, x, _join(parent, name), scope)
+        named: dict[str, Tensor] = {}
+        self.tensors.append(named)
+        try:
+            for item, name in zip(items, self.names[key], strict=True):
+                x = self.item(item, x, _join(parent, name), scope)
+                given = (item.item if isinstance(item, WhenItem) else item).name
+                if given:
+                    named[given] = x
+        finally:
+            self.tensors.pop()
         return x
+
+    def read(self, inputs: Inputs, path: str) -> list[Tensor]:
+        """The tensors `from:` names: each the output of the latest item of that name in this
+        list or an enclosing one (a block's layers see the names where it is used);
+        `input` is the network's input unless an item takes that name."""
+        out = []
+        for name in inputs.names:
+            found = next((t[name] for t in reversed(self.tensors) if name in t), None)
+            if found is None:
+                visible = sorted({n for t in self.tensors for n in t})
+                raise SpecError(
+                    unknown("input", name, visible, " in from"),
+                    inputs.loc,
+                    path,
+                    hint="from: takes the name: of an earlier item in the same list of layers "
+                    "or an enclosing one, or input",
+                )
+            out.append(found)
+        return out
 
     def item(self, item: Item, x: Tensor, path: str, scope: Mapping[str, Any]) -> Tensor:
         steps = 1
@@ -419,16 +454,24 @@ class _Expander:
             steps = self.weights[id(item)]
         self.step(steps, item, path)
         if isinstance(item, WhenItem):
-            cond = _evaluate(item.cond, _at(scope, x))
-            if not isinstance(cond, bool):
-                raise SpecError(
-                    f"when must be true or false, got {_shown(cond)}", item.cond.loc, path
-                )
-            if not cond:
+            if not self.holds(item.cond, "when", x, path, scope):
                 return x
             item = item.item
+        if item.inputs is not None:
+            xs = self.read(item.inputs, path)
+            if isinstance(item, LayerItem) and KINDS[item.kind].variadic:
+                return self.layer(item, xs, path, _at(scope, xs[0]))
+            if len(xs) != 1:
+                what = f"'{item.kind}'" if isinstance(item, LayerItem) else "this item"
+                raise SpecError(
+                    f"from: gives {len(xs)} inputs, and {what} takes one",
+                    item.inputs.loc,
+                    path,
+                    hint="several inputs go to a merge: add, mul or concat",
+                )
+            x = xs[0]
         if isinstance(item, LayerItem):
-            return self.layer(item, x, path, _at(scope, x))
+            return self.layer(item, [x], path, _at(scope, x))
         if isinstance(item, GroupItem):
             return self.sequence(item.layers, x, path, scope)
         if isinstance(item, ParallelItem):
@@ -492,7 +535,9 @@ class _Expander:
             hint=(f"inside {enclosing}; " if enclosing else "") + STEPS_HINT,
         )
 
-    def layer(self, item: LayerItem, x: Tensor, path: str, scope: Mapping[str, Any]) -> Tensor:
+    def layer(
+        self, item: LayerItem, xs: list[Tensor], path: str, scope: Mapping[str, Any]
+    ) -> Tensor:
         kind = KINDS[item.kind]
         defaults = self.spec.defaults.get(item.kind, {})
         values = item.args  # the parser took bn, act and torch out of them
@@ -503,7 +548,7 @@ class _Expander:
             if needed not in values:
                 raise SpecError(f"'{item.kind}' needs '{needed}'", item.loc, path)
         args = {name: _coerce(kind.args[name], v, scope) for name, v in values.items()}
-        y = self.emit(item.kind, [x], args, path, item.loc, item.torch)
+        y = self.emit(item.kind, xs, args, path, item.loc, item.torch)
         if bn is not None and _coerce(Arg("bn", "bool", False, False, False), bn, scope):
             y = self.emit("bn", [y], {}, f"{path}+bn", item.loc)
         if act is not None:
@@ -608,9 +653,20 @@ class _Expander:
         finally:
             self.stack.pop()
 
+    def holds(self, cond: Value, key: str, x: Tensor, path: str, scope: Mapping[str, Any]) -> bool:
+        """The value of condition `cond` (a `when` or a `shortcut_when`) on input `x`."""
+        value = _evaluate(cond, _at(scope, x))
+        if not isinstance(value, bool):
+            raise SpecError(f"{key} must be true or false, got {_shown(value)}", cond.loc, path)
+        return value
+
     def parallel(
         self, item: ParallelItem, x: Tensor, path: str, scope: Mapping[str, Any]
     ) -> Tensor:
+        if item.shortcut_when is not None and not self.holds(
+            item.shortcut_when, "shortcut_when", x, path, scope
+        ):  # a residual without its shortcut: the body alone, where the residual is
+            return self.sequence(item.branches[-1], x, path, scope)
         outs = []
         n = len(item.branches)
         self.step(sum(not branch for branch in item.branches), item, path)  # empty: no visit

@@ -42,6 +42,14 @@ TOP_KEYS = (
 )
 
 
+class Inputs(NamedTuple):
+    """An item's `from:`: the names of earlier items whose outputs it reads (instead of the
+    output of the item before it); several for a merge (add, mul, concat)."""
+
+    names: tuple[str, ...]
+    loc: Loc
+
+
 class LayerItem(NamedTuple):
     """One layer of a registered kind; `bn`/`act` append a batch norm and an activation."""
 
@@ -52,6 +60,7 @@ class LayerItem(NamedTuple):
     bn: Value | None = None
     act: Value | None = None
     torch: str | None = None  # the PyTorch call the reference implementation uses
+    inputs: Inputs | None = None
 
 
 class UseItem(NamedTuple):
@@ -61,6 +70,7 @@ class UseItem(NamedTuple):
     args: dict[str, Value]
     name: str | None
     loc: Loc
+    inputs: Inputs | None = None
 
 
 class RepeatItem(NamedTuple):
@@ -70,6 +80,7 @@ class RepeatItem(NamedTuple):
     layers: tuple[Item, ...]
     name: str | None
     loc: Loc
+    inputs: Inputs | None = None
 
 
 class GroupItem(NamedTuple):
@@ -78,6 +89,7 @@ class GroupItem(NamedTuple):
     layers: tuple[Item, ...]
     name: str | None
     loc: Loc
+    inputs: Inputs | None = None
 
 
 class ParallelItem(NamedTuple):
@@ -89,6 +101,8 @@ class ParallelItem(NamedTuple):
     name: str | None
     loc: Loc
     default_name: str = "parallel"
+    shortcut_when: Value | None = None  # a residual's: without it, the body alone (no add)
+    inputs: Inputs | None = None
 
 
 Bare = LayerItem | UseItem | RepeatItem | GroupItem | ParallelItem
@@ -329,8 +343,19 @@ class Parser(Reader):
         fields = self.mapping(body, f"'{key}'") if body is not None else {}
         name = self.string(fields.pop("name")[1], "name") if "name" in fields else None
         when = self.value(fields.pop("when")[1]) if "when" in fields else None
+        inputs = self.inputs(fields.pop("from")) if "from" in fields else None
         item = self.bare_item(key, key_node, fields, name, loc)
+        if inputs is not None:
+            item = item._replace(inputs=inputs)
         return item if when is None else WhenItem(when, item)
+
+    def inputs(self, field: tuple[yaml.Node, yaml.Node]) -> Inputs:
+        """`from: NAME` or `from: [NAME, ...]`: names of earlier items."""
+        key, node = field
+        nodes = self.sequence(node, "from") if isinstance(node, yaml.SequenceNode) else [node]
+        if not nodes:
+            raise self.fail(node, "from: needs at least one name")
+        return Inputs(tuple(self.string(n, "a name in from") for n in nodes), self.loc(key))
 
     def bare_item(
         self,
@@ -398,7 +423,7 @@ class Parser(Reader):
             "repeat": ("times", "layers"),
             "group": ("layers",),
             "parallel": ("branches", "merge", "split"),
-            "residual": ("layers", "shortcut"),
+            "residual": ("layers", "shortcut", "shortcut_when"),
         }[key]
         self.check_keys(fields, (*allowed, "name", "when"), f"'{key}'")
         required = {
@@ -420,7 +445,8 @@ class Parser(Reader):
         if key == "residual":
             shortcut = self.branch(fields["shortcut"][1]) if "shortcut" in fields else ()
             body = self.items(fields["layers"][1], "layers of 'residual'")
-            return ParallelItem((shortcut, body), "add", False, name, loc, "residual")
+            keep = self.value(fields["shortcut_when"][1]) if "shortcut_when" in fields else None
+            return ParallelItem((shortcut, body), "add", False, name, loc, "residual", keep)
         merge = self.string(fields["merge"][1], "merge")
         if merge not in MERGES:
             raise self.fail(

@@ -232,6 +232,24 @@ CASES = [
     ),
     (
         "Structure",
+        "An unknown name in from",
+        "spec",
+        H + "layers:\n  - conv: {out: 8, name: stream}\n  - relu: {from: steam}\n",
+    ),
+    (
+        "Structure",
+        "Several inputs to a layer that takes one",
+        "spec",
+        H + "layers:\n  - conv: {out: 8, name: a}\n  - conv: {out: 8, from: [a, input]}\n",
+    ),
+    (
+        "Expressions",
+        "A shortcut condition that is not true or false",
+        "spec",
+        H + "layers:\n  - residual: {shortcut_when: C, layers: [relu]}\n",
+    ),
+    (
+        "Structure",
         "Bad merge",
         "spec",
         H + "layers:\n  - parallel: {merge: sum, branches: [[], []]}\n",

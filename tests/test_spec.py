@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -410,6 +411,54 @@ def test_when_includes_an_item_only_if_true():
     assert r.layers[-1].out.hwc() == [16, 16, 8]
 
 
+def test_shortcut_when_keeps_the_body_and_drops_only_the_shortcut():
+    r = costs(
+        net("""
+        blocks:
+          unit:
+            args: {out: required, stride: 1}
+            layers:
+              - residual:
+                  shortcut_when: stride == 1 and C == out
+                  shortcut: [conv: {out: out, name: proj, when: C != out}]
+                  layers: [conv: {out: out, k: 3, stride: stride, name: body}]
+        layers:
+          - unit: {out: 3}
+          - unit: {out: 8}
+          - unit: {out: 8, stride: 2}
+          - residual: {shortcut_when: C == 4, name: res, layers: [relu]}
+        """)
+    )
+    # the body written once: with the add when the condition holds, alone where it does not
+    assert [x.path for x in r.layers] == [
+        "unit1.b2.body",
+        "unit1.add",
+        "unit2.body",
+        "unit3.body",
+        "res.relu",
+    ]
+    assert r.layers[3].out.hwc() == [16, 16, 8]
+    same = costs(net("layers:\n  - residual: {shortcut_when: true, layers: [relu]}\n"))
+    plain = costs(net("layers:\n  - residual: {layers: [relu]}\n"))
+    assert same == plain
+
+
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        (
+            "  - residual: {shortcut_when: 2, layers: [relu]}\n",
+            "shortcut_when must be true or false, got 2",
+        ),
+        ("  - residual: {shortcut_when: C >, layers: [relu]}\n", "cannot parse expression"),
+        ("  - parallel: {shortcut_when: true, merge: add, branches: [[], []]}\n", "shortcut_when"),
+    ],
+)
+def test_shortcut_when_errors_are_located(run, spec_file, body, message):
+    err = failing(run, "analyze", spec_file(HEAD + "layers:\n" + body))
+    assert message in err and ":4:" in err
+
+
 def test_when_must_be_boolean(run, spec_file):
     path = spec_file(HEAD + "layers:\n  - conv: {out: 8, when: 3}\n")
     assert "when must be true or false, got 3" in failing(run, "analyze", path)
@@ -427,3 +476,75 @@ def test_when_errors_are_located(run, spec_file, body, line, message):
     path = spec_file(HEAD + "layers:\n" + body)
     err = failing(run, "analyze", path)
     assert err.startswith(f"error: {path}:{line}:") and message in err
+
+
+EXCHANGE = Path(__file__).resolve().parent.parent / "examples" / "hrnet_exchange.yaml"
+
+
+def test_from_reads_earlier_outputs_by_name_an_hrnet_style_exchange():
+    r = costs(EXCHANGE.read_text(encoding="utf-8"))
+    at = {x.path: i for i, x in enumerate(r.layers)}
+    src = {
+        x.path: tuple(r.layers[s].path if s >= 0 else "input" for s in x.sources) for x in r.layers
+    }
+    assert src["stem"] == ("input",)
+    assert src["s2"] == ("stem+relu",)  # from: stem, not the s1 before it
+    assert src["x1.conv1"] == ("s1+relu",) and src["x2.conv1"] == ("s2+relu",)
+    assert src["y1"] == ("x1.conv2+relu", "up.upsample")  # the two streams, fused
+    assert src["y2"] == ("x2.conv2+relu", "down.conv+bn")
+    assert src["fuse"] == ("y1", "y2up") and src["gap"] == ("fuse",)
+    assert r.layers[at["fuse"]].out.hwc() == [32, 32, 48]
+    # by hand: s2 is a 3x3 conv of stem's 32x32x32 to 16x16x32: 16 * 16 * 32 * 32 * 9 MACs
+    assert r.layers[at["s2"]].cost.macs == 2_359_296
+    # the peak: at the concat, y1 (32x32x16) is still live beside y2up (32x32x32) and the
+    # concat's output (32x32x48): 16,384 + 32,768 + 49,152 elements
+    from convcost.memory import peak_activations
+
+    assert peak_activations(r) == (98_304, at["fuse"])
+
+
+def test_from_names_are_scoped_to_their_list_and_its_enclosing_ones():
+    r = costs(
+        net("""
+        blocks:
+          tail:
+            layers: [conv: {out: 4, from: head}]   # a block sees the names where it is used
+        layers:
+          - conv: {out: 8, name: head}
+          - repeat:
+              times: 2
+              layers: [conv: {out: 5, name: head}, relu: {from: head}]
+          - tail
+          - conv: {out: 6, from: input}
+        """)
+    )
+    src = {
+        x.path: tuple(r.layers[s].path if s >= 0 else "input" for s in x.sources) for x in r.layers
+    }
+    assert src["repeat1.relu"] == ("repeat1.head",) and src["repeat2.relu"] == ("repeat2.head",)
+    assert src["tail.conv"] == ("head",)  # the repeat's heads are not seen outside it
+    assert src["conv"] == ("input",)
+    assert r.layers[-1].inputs[0].hwc() == [32, 32, 3]
+
+
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ("  - conv: {out: 8, name: a}\n  - relu: {from: b}\n", "unknown input 'b' in from"),
+        ("  - conv: {out: 8, name: stream}\n  - relu: {from: steam}\n", "did you mean 'stream'"),
+        (
+            "  - conv: {out: 8, name: a}\n  - relu: {from: [a, a]}\n",
+            "from: gives 2 inputs, and 'relu' takes one",
+        ),
+        (
+            "  - conv: {out: 8, name: a}\n  - group: {from: [a, a], layers: [relu]}\n",
+            "this item takes one",
+        ),
+        ("  - conv: {out: 8, name: a}\n  - relu: {from: 3}\n", "a name in from must be a text"),
+        ("  - conv: {out: 8, name: a}\n  - relu: {from: []}\n", "from: needs at least one name"),
+        ("  - conv: {out: 8, name: a}\n  - add: {from: [a, input]}\n", "add needs equal shapes"),
+    ],
+)
+def test_from_errors_are_located(run, spec_file, body, message):
+    err = failing(run, "analyze", spec_file(HEAD + "layers:\n" + body))
+    assert message in err and ":5:" in err
