@@ -25,7 +25,9 @@ from convcost.cli.options import (
     convention_option,
     device_option,
     format_option,
+    input_option,
     onnx_options,
+    output_option,
     pair,
     precision_option,
     sets_option,
@@ -453,6 +455,39 @@ def plot(
     nets = networks(specs)
     profile = load_device(device) if device is not None and "latency" in (x, y) else None
     write_atomic(output, view.build(nets, x, y, profile, precision).image(fmt, labels))
+
+
+@cli.command("import")
+@click.argument("model")
+@input_option
+@click.option("--name", help="The spec's name  [default: the file's name without .onnx]")
+@output_option
+def import_(model: str, name: str | None) -> None:
+    """Write an ONNX model as a spec that analyzes to the same costs, layer by layer.
+
+    One item per layer, named after its node and reading the layers it reads with `from:`;
+    edit it (a width, a group count) or sweep its `resolution`. Only the graph is read.
+
+    \b
+    convcost import resnet18.onnx -o resnet18.yaml
+    convcost import model.onnx --input 1x3x224x224 --name mynet -o mynet.yaml
+    """
+    import os
+
+    from convcost.checks import is_onnx
+    from convcost.cli.networks import onnx_report
+    from convcost.render.as_spec import spec_text
+
+    if not is_onnx(model):
+        raise click.UsageError(f"import reads an ONNX file (.onnx), got {printable_name(model)!r}")
+    report = onnx_report(model, {})
+    stem = os.path.basename(model)[: -len(".onnx")] or "net"
+    text = spec_text(report, name or printable_name(stem), printable_name(os.path.basename(model)))
+    output = click.get_current_context().meta.get("output")
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        write_atomic(output, text)
 
 
 @cli.command("list")

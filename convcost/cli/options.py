@@ -87,31 +87,37 @@ def sets_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     )(fn)
 
 
+def _keep(key: str) -> Callable[[click.Context, click.Parameter, Any], None]:
+    """A callback keeping an option's value in the context, for cli/networks.py."""
+    return lambda ctx, _param, value: ctx.meta.__setitem__(key, value)
+
+
+def input_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """--input, an ONNX file's input sizes where the graph leaves them open."""
+    return click.option(
+        "--input",
+        "onnx_input",
+        metavar="NxCxHxW",
+        expose_value=False,
+        callback=_keep("onnx_input"),
+        help="ONNX files: the input's sizes where the graph leaves them open, e.g. "
+        "1x3x224x224 (or HxWxC).",
+    )(fn)
+
+
 def onnx_options(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """--input and --unknown, for ONNX files, kept in the context for cli/networks.py."""
-
-    def keep(key: str) -> Callable[[click.Context, click.Parameter, Any], None]:
-        return lambda ctx, _param, value: ctx.meta.__setitem__(key, value)
-
+    """--input and --unknown, for ONNX files."""
     fn = click.option(
         "--unknown",
         type=click.Choice(UNKNOWN_MODES),
         default="error",
         show_default=True,
         expose_value=False,
-        callback=keep("onnx_unknown"),
+        callback=_keep("onnx_unknown"),
         help="ONNX files: an op convcost has no layer kind for is an error, or counted as "
         "free (zero) and listed.",
     )(fn)
-    return click.option(
-        "--input",
-        "onnx_input",
-        metavar="NxCxHxW",
-        expose_value=False,
-        callback=keep("onnx_input"),
-        help="ONNX files: the input's sizes where the graph leaves them open, e.g. "
-        "1x3x224x224 (or HxWxC).",
-    )(fn)
+    return input_option(fn)
 
 
 def pair(text: str) -> tuple[str, str] | None:
