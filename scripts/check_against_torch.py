@@ -9,9 +9,10 @@ Needs PyTorch, torchvision and pytorchcv, which are never a test or CI dependenc
 (MOBILENEXT_PY, optional: the authors' model file, from github.com/yitu-opensource/MobileNeXt.)
 
 Builds each model with random weights, records every Conv2d and Linear in execution order with
-forward hooks (MACs = output elements * in_channels / groups * kernel area; Linear: in * out),
-and compares that list and the model's parameter total with convcost's conv and fc layers.
-The totals it prints are asserted in tests/test_zoo.py. Exit status 1 if anything differs.
+forward hooks (MACs = output elements * in_channels / groups * kernel area; Linear: in * out
+at every position), and compares that list and the model's parameter total with convcost's
+conv and fc layers. The totals it prints are asserted in tests/test_zoo.py. Exit status 1 if
+anything differs.
 """
 
 from __future__ import annotations
@@ -40,8 +41,8 @@ def reference(model: nn.Module, res: int) -> tuple[Rows, int]:
         if isinstance(m, nn.Conv2d):
             kh, kw = m.kernel_size
             macs = out.numel() * (m.in_channels // m.groups) * kh * kw
-        else:
-            macs = m.in_features * m.out_features
+        else:  # a Linear at every position of its input (ConvNeXt's channels-last MLP)
+            macs = out.numel() // m.out_features * m.in_features * m.out_features
         rows.append((macs, sum(p.numel() for p in m.parameters())))
 
     for m in model.modules():
@@ -59,7 +60,9 @@ def convcost(name: str, sets: dict[str, Any], res: int) -> tuple[Rows, int]:
         args += ["--set", f"{k}={v}"]
     data = json.loads(subprocess.run(args, capture_output=True, text=True, check=True).stdout)
     rows = [
-        (x["macs"], x["params"]) for x in data["layers"] if x["kind"] in ("conv", "dwconv", "fc")
+        (x["macs"], x["params"])
+        for x in data["layers"]
+        if x["kind"] in ("conv", "dwconv", "fc", "pwlinear")
     ]
     return rows, data["totals"]["params"]
 
@@ -106,6 +109,23 @@ def cases() -> list[tuple[str, dict[str, Any], int, Callable[[], nn.Module]]]:
         ("igcv3", {}, 224, lambda: get_model("igcv3_w1")),
         ("fbnet_c", {}, 224, lambda: get_model("fbnet_cb")),
     ]
+    out += [
+        ("convnext_tiny", {}, 224, tvm.convnext_tiny),
+        ("convnext_tiny", {"depth3": 27}, 224, tvm.convnext_small),
+        ("convnext_tiny", {"dim": 128, "depth3": 27}, 224, tvm.convnext_base),
+        ("convnext_tiny", {"dim": 192, "depth3": 27}, 224, tvm.convnext_large),
+        ("efficientnet_b0", {}, 224, tvm.efficientnet_b0),
+        ("efficientnet_b0", {"depth": 1.1}, 240, tvm.efficientnet_b1),
+        ("efficientnet_b0", {"width": 1.1, "depth": 1.2}, 288, tvm.efficientnet_b2),
+        ("densenet121", {}, 224, tvm.densenet121),
+        ("densenet121", {"n3": 32, "n4": 32}, 224, tvm.densenet169),
+        ("densenet121", {"n3": 48, "n4": 32}, 224, tvm.densenet201),
+        ("densenet121", {"growth": 48, "n3": 36, "n4": 24}, 224, tvm.densenet161),
+    ]
+    for res in (160, 192):
+        out.append(("convnext_tiny", {}, res, tvm.convnext_tiny))
+        out.append(("efficientnet_b0", {}, res, tvm.efficientnet_b0))
+        out.append(("densenet121", {}, res, tvm.densenet121))
     for w in (0.35, 0.5, 0.75, 1.0, 1.4):
         out.append(("mobilenet_v2", {"width": w}, 224, lambda w=w: tvm.mobilenet_v2(width_mult=w)))
     for w, n in [(0.5, "0_5"), (0.75, "0_75"), (1.0, "1_0"), (1.3, "1_3")]:

@@ -230,6 +230,22 @@ def test_every_builtin_is_tested_here():
         ("shufflenet_v1", {"groups": 8}, 138_365_952, 2_434_768),  # pytorchcv shufflenet_g8_w1
         ("shufflenet_v1", {"groups": 1, "width": 0.75}, 82_542_672, 975_214),  # g1_w3d4
         ("shufflenet_v1", {"groups": 3, "width": 0.25}, 11_009_808, 305_902),  # g3_wd4
+        ("densenet121", {"resolution": 160}, 1_446_502_400, 7_978_856),  # densenet121
+        ("densenet121", {"n3": 32, "n4": 32}, 3_359_843_328, 14_149_480),  # densenet169
+        ("densenet121", {"n3": 48, "n4": 32}, 4_291_365_888, 20_013_928),  # densenet201
+        ("densenet121", {"growth": 48, "n3": 36, "n4": 24}, 7_727_907_072, 28_681_000),  # 161
+        ("efficientnet_b0", {"resolution": 160}, 197_778_400, 5_288_548),  # efficientnet_b0
+        ("efficientnet_b0", {"depth": 1.1, "resolution": 240}, 686_802_832, 7_794_184),  # _b1
+        (
+            "efficientnet_b0",
+            {"width": 1.1, "depth": 1.2, "resolution": 288},
+            1_087_529_456,
+            9_109_994,
+        ),  # _b2
+        ("convnext_tiny", {"resolution": 160}, 2_273_606_400, 28_589_128),  # convnext_tiny
+        ("convnext_tiny", {"depth3": 27}, 8_683_712_256, 50_223_688),  # convnext_small
+        ("convnext_tiny", {"dim": 128, "depth3": 27}, 15_354_729_472, 88_591_464),  # _base
+        ("convnext_tiny", {"dim": 192, "depth3": 27}, 34_361_433_600, 197_767_336),  # _large
     ],
 )
 def test_macs_equal_reference_implementation(name, sets, macs, params):
@@ -260,6 +276,9 @@ IMPLEMENTATION_COUNTS = [
     ("igcv3", 3_491_688, 312_970_176),  # pytorchcv igcv3.py _test(): igcv3_w1
     ("fbnet_c", 5_572_200, 384_960_160),  # pytorchcv fbnet.py _test(): fbnet_cb
     ("mobilenext", 3_535_416, 311_342_592),  # the authors' mnext.py, counted by torch hooks
+    ("densenet121", 7_978_856, 2_834_161_664),  # torchvision DenseNet121_Weights meta
+    ("efficientnet_b0", 5_288_548, 385_814_752),  # torchvision EfficientNet_B0_Weights meta
+    ("convnext_tiny", 28_589_128, 4_455_531_264),  # torchvision ConvNeXt_Tiny_Weights meta
 ]
 
 
@@ -283,6 +302,9 @@ def test_zoo_equals_its_implementation(name, params, macs):
         ("mobilenet_v3_large", 0.217),
         ("mobilenet_v3_small", 0.057),
         ("mnasnet1_0", 0.314),
+        ("densenet121", 2.834),
+        ("efficientnet_b0", 0.386),
+        ("convnext_tiny", 4.456),
     ],
 )
 def test_zoo_macs_equal_torchvision_gflops(name, ops):
@@ -315,6 +337,8 @@ def test_mnasnet_widths(width, count, ops):
         ("mnasnet_a1", {}, 312e6, 0.005),  # MnasNet Sec. 6.1 / Table 1: 312M
         ("ghostnet", {}, 141e6, 0.005),  # GhostNet Table 7: 141M (README: 142M MAdds)
         ("mobilenext", {"width": 1.4}, 590e6, 0.005),  # authors' README: 590M at 1.40
+        ("efficientnet_b0", {}, 0.39e9, 0.015),  # EfficientNet Table 2: B0 0.39B FLOPs
+        ("convnext_tiny", {}, 4.5e9, 0.01),  # ConvNeXt Table 1: 4.5G FLOPs (fvcore's: MACs)
     ],
 )
 def test_zoo_macs_against_papers(name, sets, paper_macs, tolerance):
