@@ -37,7 +37,7 @@ SWEEP = (
     "sweep mobilenet_v1 --set width=0.25,0.26,...,1.24 --set resolution=32..1031 -f json "
     "(100,000 points)"
 )
-PLOT = "plot -o zoo.png (the whole zoo, 23 networks; imports matplotlib)"
+PLOT = "plot -o zoo.png (the whole zoo, 27 networks; imports matplotlib)"
 PLOT_1000 = (
     "plot mobilenet_v1@width=0.250 ... mobilenet_v1@width=1.249 -o points.png "
     "(plot of 1,000 points, labelled)"

@@ -1,5 +1,5 @@
 """A per-user cache of the built-in networks' reports at their defaults, so the CLI needs not
-parse and expand the zoo on every run (`compare --all` costs 23 networks).
+parse and expand the zoo on every run (`compare --all` costs 27 networks).
 
 One file per built-in, `<cache>/<name>.pickle`, holding the report beside the key it was made
 under: Python's and convcost's versions, the size and modification time of every module of

@@ -67,6 +67,20 @@ def convcost(name: str, sets: dict[str, Any], res: int) -> tuple[Rows, int]:
     return rows, data["totals"]["params"]
 
 
+REGNETS = {  # torchvision's BlockParams.from_init_params arguments (regnet.py)
+    "y_800mf": {"depth": 14, "w_0": 56, "w_a": 38.84, "w_m": 2.4, "group_width": 16},
+    "y_1_6gf": {"depth": 27, "w_0": 48, "w_a": 20.71, "w_m": 2.65, "group_width": 24},
+    "x_400mf": {
+        "depth": 22,
+        "w_0": 24,
+        "w_a": 24.48,
+        "w_m": 2.54,
+        "group_width": 16,
+        "se_ratio": 0,
+    },
+}
+
+
 def cases() -> list[tuple[str, dict[str, Any], int, Callable[[], nn.Module]]]:
     """(spec, params, resolution, reference model) for every variant the implementations have."""
     out: list[tuple[str, dict[str, Any], int, Callable[[], nn.Module]]] = []
@@ -121,11 +135,16 @@ def cases() -> list[tuple[str, dict[str, Any], int, Callable[[], nn.Module]]]:
         ("densenet121", {"n3": 32, "n4": 32}, 224, tvm.densenet169),
         ("densenet121", {"n3": 48, "n4": 32}, 224, tvm.densenet201),
         ("densenet121", {"growth": 48, "n3": 36, "n4": 24}, 224, tvm.densenet161),
+        ("regnet_y_400mf", {}, 224, tvm.regnet_y_400mf),
+        ("regnet_y_400mf", REGNETS["y_800mf"], 224, tvm.regnet_y_800mf),
+        ("regnet_y_400mf", REGNETS["y_1_6gf"], 224, tvm.regnet_y_1_6gf),
+        ("regnet_y_400mf", REGNETS["x_400mf"], 224, tvm.regnet_x_400mf),
     ]
     for res in (160, 192):
         out.append(("convnext_tiny", {}, res, tvm.convnext_tiny))
         out.append(("efficientnet_b0", {}, res, tvm.efficientnet_b0))
         out.append(("densenet121", {}, res, tvm.densenet121))
+        out.append(("regnet_y_400mf", {}, res, tvm.regnet_y_400mf))
     for w in (0.35, 0.5, 0.75, 1.0, 1.4):
         out.append(("mobilenet_v2", {"width": w}, 224, lambda w=w: tvm.mobilenet_v2(width_mult=w)))
     for w, n in [(0.5, "0_5"), (0.75, "0_75"), (1.0, "1_0"), (1.3, "1_3")]:

@@ -208,6 +208,12 @@ def test_every_builtin_is_tested_here():
     assert set(builtin_names()) == tested
 
 
+# torchvision's RegNet configurations (regnet.py, BlockParams.from_init_params arguments)
+Y800 = {"depth": 14, "w_0": 56, "w_a": 38.84, "w_m": 2.4, "group_width": 16}
+Y1_6 = {"depth": 27, "w_0": 48, "w_a": 20.71, "w_m": 2.65, "group_width": 24}
+X400 = {"depth": 22, "w_0": 24, "w_a": 24.48, "w_m": 2.54, "group_width": 16, "se_ratio": 0}
+
+
 # -- every conv and fc layer equal to the reference implementation -------------------------------
 # Totals printed by scripts/check_against_torch.py (torch 2.14.1, torchvision 0.29.1, pytorchcv
 # 0.0.74: forward hooks on every Conv2d and Linear), which also found every layer's MACs and
@@ -230,6 +236,10 @@ def test_every_builtin_is_tested_here():
         ("shufflenet_v1", {"groups": 8}, 138_365_952, 2_434_768),  # pytorchcv shufflenet_g8_w1
         ("shufflenet_v1", {"groups": 1, "width": 0.75}, 82_542_672, 975_214),  # g1_w3d4
         ("shufflenet_v1", {"groups": 3, "width": 0.25}, 11_009_808, 305_902),  # g3_wd4
+        ("regnet_y_400mf", {"resolution": 160}, 205_562_016, 4_344_144),  # regnet_y_400mf
+        ("regnet_y_400mf", Y800, 833_856_256, 6_432_512),  # regnet_y_800mf
+        ("regnet_y_400mf", Y1_6, 1_612_076_160, 11_202_430),  # regnet_y_1_6gf
+        ("regnet_y_400mf", X400, 413_812_608, 5_495_976),  # regnet_x_400mf
         ("densenet121", {"resolution": 160}, 1_446_502_400, 7_978_856),  # densenet121
         ("densenet121", {"n3": 32, "n4": 32}, 3_359_843_328, 14_149_480),  # densenet169
         ("densenet121", {"n3": 48, "n4": 32}, 4_291_365_888, 20_013_928),  # densenet201
@@ -276,6 +286,7 @@ IMPLEMENTATION_COUNTS = [
     ("igcv3", 3_491_688, 312_970_176),  # pytorchcv igcv3.py _test(): igcv3_w1
     ("fbnet_c", 5_572_200, 384_960_160),  # pytorchcv fbnet.py _test(): fbnet_cb
     ("mobilenext", 3_535_416, 311_342_592),  # the authors' mnext.py, counted by torch hooks
+    ("regnet_y_400mf", 4_344_144, 401_842_848),  # torchvision RegNet_Y_400MF_Weights meta
     ("densenet121", 7_978_856, 2_834_161_664),  # torchvision DenseNet121_Weights meta
     ("efficientnet_b0", 5_288_548, 385_814_752),  # torchvision EfficientNet_B0_Weights meta
     ("convnext_tiny", 28_589_128, 4_455_531_264),  # torchvision ConvNeXt_Tiny_Weights meta
@@ -302,6 +313,7 @@ def test_zoo_equals_its_implementation(name, params, macs):
         ("mobilenet_v3_large", 0.217),
         ("mobilenet_v3_small", 0.057),
         ("mnasnet1_0", 0.314),
+        ("regnet_y_400mf", 0.402),
         ("densenet121", 2.834),
         ("efficientnet_b0", 0.386),
         ("convnext_tiny", 4.456),
@@ -337,6 +349,7 @@ def test_mnasnet_widths(width, count, ops):
         ("mnasnet_a1", {}, 312e6, 0.005),  # MnasNet Sec. 6.1 / Table 1: 312M
         ("ghostnet", {}, 141e6, 0.005),  # GhostNet Table 7: 141M (README: 142M MAdds)
         ("mobilenext", {"width": 1.4}, 590e6, 0.005),  # authors' README: 590M at 1.40
+        ("regnet_y_400mf", {}, 0.4e9, 0.01),  # pycls MODEL_ZOO (the paper's): 0.4B flops
         ("efficientnet_b0", {}, 0.39e9, 0.015),  # EfficientNet Table 2: B0 0.39B FLOPs
         ("convnext_tiny", {}, 4.5e9, 0.01),  # ConvNeXt Table 1: 4.5G FLOPs (fvcore's: MACs)
     ],
