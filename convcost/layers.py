@@ -223,18 +223,19 @@ def require(ok: bool, message: str) -> None:
         raise ShapeError(message)
 
 
-def _pair(v: Pair) -> tuple[int, int]:
+def as_pair(v: Pair) -> tuple[int, int]:
+    """A size along H and W: n is (n, n)."""
     return (v, v) if isinstance(v, int) else v
 
 
 def _at_least(minimum: int, **values: Pair | None) -> None:
     for name, v in values.items():
         if v is not None:
-            for n in _pair(v):
+            for n in as_pair(v):
                 require(n >= minimum, f"{name} must be at least {minimum}, got {n}")
 
 
-def _sides(pad: Pad | None) -> tuple[int, int, int, int] | None:
+def pad_sides(pad: Pad | None) -> tuple[int, int, int, int] | None:
     """Padding as (top, bottom, left, right), or None for 'same' (None is 'same' too)."""
     if pad is None or pad == "same":
         return None
@@ -266,9 +267,9 @@ def _window(
     dilation: Pair,
     ceil: bool = False,
 ) -> Shape:
-    """Spatial output of a sliding window, per axis: see shapes.out_size; `sides` as _sides
+    """Spatial output of a sliding window, per axis: see shapes.out_size; `sides` as pad_sides
     gives them, None for 'same' (shapes.same_pad: each output is ceil(size / stride))."""
-    (kh, kw), (sh, sw), (dh, dw) = _pair(k), _pair(stride), _pair(dilation)
+    (kh, kw), (sh, sw), (dh, dw) = as_pair(k), as_pair(stride), as_pair(dilation)
     if sides is None:
         (top, bottom), (left, right) = same_pad(x.h, kh, sh, dh), same_pad(x.w, kw, sw, dw)
     else:
@@ -311,7 +312,7 @@ def _convolution(x: Shape, y: Shape, k: Pair, groups: int, bias: bool, positions
     mem_access = C_in*H*W + params + C_out*H_out*W_out. Category: one group: pointwise if 1x1,
     else standard; else depthwise if groups = C_in, else group (launched once per group).
     """
-    kh, kw = _pair(k)
+    kh, kw = as_pair(k)
     weights = kh * kw * (x.c // groups) * y.c
     macs = weights * positions
     params = weights + (y.c if bias else 0)
@@ -348,7 +349,7 @@ def conv(
     at stride 1 gets dilation*(k - 1)/2 on each side. Likewise for W (shapes.same_pad).
     """
     _at_least(1, out=out, k=k, stride=stride, dilation=dilation, groups=groups)
-    sides = _sides(pad)
+    sides = pad_sides(pad)
     _check_groups(x.c, out, groups)
     y = _window(x, k, stride, sides, dilation)
     return _convolution(x, Shape(out, y.h, y.w), k, groups, bias, y.h * y.w)
@@ -379,7 +380,7 @@ def dwconv(
 def _thop_deconv(x: LayerCost) -> int:
     """thop counts nn.ConvTranspose2d with its convolution formula, taken over the output:
     output elements * (C_in / groups) * k_h * k_w (thop 0.1.1 calc_func.calculate_conv2d_flops)."""
-    kh, kw = _pair(arg(x, "k"))
+    kh, kw = as_pair(arg(x, "k"))
     groups: int = arg(x, "groups")
     return x.out.numel * (x.inputs[0].c // groups) * kh * kw
 
@@ -435,13 +436,13 @@ def deconv(
     """
     _at_least(1, out=out, k=k, stride=stride, dilation=dilation, groups=groups)
     _at_least(0, output_padding=output_padding)
-    sides = _sides(pad)
+    sides = pad_sides(pad)
     if sides is None:
         raise ShapeError(SAME_DECONV)
     _check_groups(x.c, out, groups)
     top, bottom, left, right = sides
-    (kh, kw), (sh, sw), (dh, dw) = _pair(k), _pair(stride), _pair(dilation)
-    oh, ow = _pair(output_padding)
+    (kh, kw), (sh, sw), (dh, dw) = as_pair(k), as_pair(stride), as_pair(dilation)
+    oh, ow = as_pair(output_padding)
     for o, s, d in ((oh, sh, dh), (ow, sw, dw)):
         require(
             o < s or o < d,
@@ -643,12 +644,12 @@ def _pool(y: Shape, x: Shape, per_output: int) -> Result:
 
 
 def _pool_sides(pad: Pad, k: Pair) -> tuple[int, int, int, int] | None:
-    """A pool's padding (as _sides gives it), refused beyond half the kernel on any side, as
+    """A pool's padding (as pad_sides gives it), refused beyond half the kernel on any side, as
     PyTorch refuses it: pad <= k // 2 along each axis, whatever the dilation. 'same' (None) is
     TensorFlow's rule, which pads by the kernel and stride instead."""
-    sides = _sides(pad)
+    sides = pad_sides(pad)
     if sides is not None:
-        (kh, kw), (top, bottom, left, right) = _pair(k), sides
+        (kh, kw), (top, bottom, left, right) = as_pair(k), sides
         for p, n in ((top, kh), (bottom, kh), (left, kw), (right, kw)):
             require(
                 p <= n // 2,
@@ -680,7 +681,7 @@ def maxpool(
     """
     _at_least(1, k=k, stride=stride, dilation=dilation)
     y = _window(x, k, k if stride is None else stride, _pool_sides(pad, k), dilation, ceil)
-    kh, kw = _pair(k)
+    kh, kw = as_pair(k)
     return _pool(y, x, kh * kw - 1)
 
 
@@ -707,7 +708,7 @@ def avgpool(
     """
     _at_least(1, k=k, stride=stride)
     y = _window(x, k, k if stride is None else stride, _pool_sides(pad, k), 1, ceil)
-    kh, kw = _pair(k)
+    kh, kw = as_pair(k)
     return _pool(y, x, kh * kw)
 
 
@@ -750,7 +751,7 @@ def adaptive_avgpool(x: Shape, *, size: Pair) -> Result:
     mem_access = in + out
     """
     _at_least(1, size=size)
-    sh, sw = _pair(size)
+    sh, sw = as_pair(size)
     y = Shape(x.c, sh, sw)
     flops = _bins(x.h, sh) * _bins(x.w, sw) * x.c
     return Result(y, Cost(0, flops, 0, y.numel, x.numel + y.numel))
@@ -807,9 +808,9 @@ def upsample(
     require(size is None or scale_factor is None, "give size or scale_factor, not both")
     _at_least(1, size=size, scale_factor=scale_factor)
     if size is not None:
-        y = Shape(x.c, *_pair(size))
+        y = Shape(x.c, *as_pair(size))
     elif scale_factor is not None:
-        sh, sw = _pair(scale_factor)
+        sh, sw = as_pair(scale_factor)
         y = _fits(Shape(x.c, x.h * sh, x.w * sw))
     else:
         raise ShapeError("give size or scale_factor (one of them)")

@@ -603,6 +603,9 @@ def _pool(im: _Importer, i: int, node: Any) -> None:
     a = _attrs(node)
     k = _pair(a.get("kernel_shape", ()), node, im, "kernel_shape")
     args = _window_args(im, i, node, x, k)
+    axes = zip(x.dims[2:], k, args["stride"], args["dilation"], strict=True)
+    if args["pad"] == tuple(p for n, kk, s, d in axes for p in same_pad(n, kk, s, d)):
+        args["pad"] = "same"  # TensorFlow's SAME, which pools take beyond half their kernel
     args.update(k=k, ceil=bool(a.get("ceil_mode", 0)))
     kind = "maxpool" if node.op_type == "MaxPool" else "avgpool"
     if kind == "avgpool" and args.pop("dilation") != (1, 1):
@@ -815,6 +818,20 @@ def _arithmetic(im: _Importer, i: int, node: Any) -> None:
     if y is not None and im.shape(Act(dims, -1, like.caxis), node) != y:
         raise im.fail(node, f"broadcasting {a.dims} with {b.dims} is not what '{kind}' does")
     im.out(node, y, like)
+
+
+@handles("Sum")
+def _sum(im: _Importer, i: int, node: Any) -> None:
+    """Sum of computed tensors of one shape: an n-way add; of one: the identity."""
+    parts = [im.get(node, k) for k in range(len(node.input))]
+    acts = [p for p in parts if isinstance(p, Act)]
+    if not acts or len(acts) != len(parts) or any(p.dims != acts[0].dims for p in acts):
+        im.free(node, "Sum (of constants, or broadcasting)")
+        return
+    if len(acts) == 1:
+        im.put(node, acts[0])
+        return
+    im.out(node, im.emit(node, "add", acts, {}), acts[0])
 
 
 @handles("Concat")

@@ -342,6 +342,38 @@ def test_pools_and_pad_folded(tmp_path):
     assert str(maxpool.out) == "4x4x3" and str(avgpool.out) == "2x2x3"  # floor would be 1x1
 
 
+@pytest.mark.parametrize(
+    "attrs",
+    [
+        {"auto_pad": "SAME_UPPER", "dilations": [2, 2]},
+        {"pads": [2, 2, 2, 2], "dilations": [2, 2]},  # SAME's numbers
+    ],
+)
+def test_pool_pads_of_same_beyond_half_the_kernel(tmp_path, attrs):
+    # TensorFlow's SAME pads a 3x3 window of dilation 2 by 2, more than PyTorch lets a pool be
+    # padded by (1): read as convcost's pad 'same', which allows it
+    node = helper.make_node("MaxPool", ["x"], ["y"], kernel_shape=[3, 3], **attrs)
+    (layer,) = import_onnx(write(tmp_path, [node])).layers
+    assert layer.args["pad"] == "same" and str(layer.out) == "8x8x3"
+
+
+def test_sum_is_an_n_way_add(tmp_path):
+    nodes = [
+        helper.make_node("Relu", ["x"], ["a"]),
+        helper.make_node("Sigmoid", ["x"], ["b"]),
+        helper.make_node("Sum", ["x", "a", "b"], ["y"], name="sum"),
+    ]
+    add = import_onnx(write(tmp_path, nodes)).layers[-1]
+    assert add.kind == "add" and add.sources == (-1, 0, 1)
+    assert add.cost.flops == 2 * 3 * 64 and add.cost.mem_access == 4 * 3 * 64
+    one = [helper.make_node("Sum", ["x"], ["y"])]
+    assert import_onnx(write(tmp_path, one, name="one.onnx")).layers == ()  # the identity
+    half = [helper.make_node("Sum", ["x", "half"], ["y"], name="s")]
+    inits = [helper.make_tensor("half", TensorProto.FLOAT, [], [0.5])]
+    with pytest.raises(convcost.ConvcostError, match="no layer kind for Sum"):
+        import_onnx(write(tmp_path, half, inits, name="half.onnx"))
+
+
 def test_shape_arithmetic_is_free(tmp_path):
     # the chunk of PyTorch's TorchScript exporter: Shape -> Gather -> Add -> Div -> Mul -> Slice
     ints = {"one": [1], "two": [2], "zero": [0]}

@@ -20,7 +20,7 @@ STAGES: list[tuple[str, ...]] = [
     ("counting", "layers"),  # the registry: one registration per kind
     ("yamlnodes", "spec", "zoo"),  # YAML with locations, the spec language, built-in specs
     ("report",),  # LayerCost, Report, run_layer
-    ("expand", "calculator", "onnx_import", "cache"),  # spec/ONNX -> layers; one layer; cache
+    ("expand", "calculator", "onnx_import", "onnx_export", "cache"),  # spec/ONNX <-> layers
     ("memory", "latency", "guidelines", "conventions", "budget", "pareto", "sweep"),  # analyses
     ("render", "plot"),  # views and renderers
     ("api", "cli", "__init__", "__main__"),  # the Python API and the command line

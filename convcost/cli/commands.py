@@ -457,6 +457,37 @@ def plot(
     write_atomic(output, view.build(nets, x, y, profile, precision).image(fmt, labels))
 
 
+@cli.command()
+@click.argument("spec")
+@sets_option
+@click.option(
+    "-o", "--output", required=True, metavar="FILE", help="The .onnx file to write (atomically)."
+)
+@click.option(
+    "--opset",
+    type=click.IntRange(min=1),
+    default=18,
+    show_default=True,
+    help="ONNX opset: 13 to the installed onnx package's newest.",
+)
+def export(spec: str, sets: dict[str, str], output: str, opset: int) -> None:
+    """Write a network as an ONNX model that onnxruntime runs, with random weights.
+
+    Each layer's nodes are named by its path, so `convcost analyze net.onnx` gives the same
+    layers and costs back. Weights over 100 MB go to FILE.data beside it. Needs the onnx
+    package: pip install 'convcost[onnx]'.
+
+    \b
+    convcost export mobilenet_v2 -o mobilenet_v2.onnx
+    convcost export shufflenet_v2 --set width=0.5 --opset 13 -o shufflenet.onnx
+    """
+    from convcost.onnx_export import export_onnx
+
+    if is_onnx(spec):
+        raise click.UsageError("export writes a spec's network; this is an ONNX file already")
+    export_onnx(analyzed(spec, sets), output, opset)
+
+
 @cli.command("import")
 @click.argument("model")
 @input_option
@@ -474,7 +505,6 @@ def import_(model: str, name: str | None) -> None:
     """
     import os
 
-    from convcost.checks import is_onnx
     from convcost.cli.networks import onnx_report
     from convcost.render.as_spec import spec_text
 
