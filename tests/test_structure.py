@@ -21,7 +21,7 @@ STAGES: list[tuple[str, ...]] = [
     ("yamlnodes", "spec", "zoo"),  # YAML with locations, the spec language, built-in specs
     ("report",),  # LayerCost, Report, run_layer
     ("expand", "calculator", "onnx_import", "onnx_export", "cache"),  # spec/ONNX <-> layers
-    ("memory", "latency", "guidelines", "conventions", "budget", "pareto", "sweep"),  # analyses
+    ("memory", "latency", "guidelines", "conventions", "budget", "pareto", "sweep", "runtime"),
     ("render", "plot"),  # views and renderers
     ("api", "cli", "__init__", "__main__"),  # the Python API and the command line
 ]
