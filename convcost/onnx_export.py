@@ -49,7 +49,7 @@ SEED = 0
 """Of numpy's default_rng, for the weights' random values."""
 
 Layout = Literal["flat", "nchw", "nhwc"]
-"""How a tensor holds convcost's Shape(c, h, w): (1, C) (fc outputs, flattened maps), NCHW, or
+"""How a tensor holds convcost's Shape(c, h, w): (N, C) (fc outputs, flattened maps), NCHW, or
 NHWC (channels last)."""
 CHANNEL_AXIS: dict[Layout, int] = {"flat": 1, "nchw": 1, "nhwc": 3}
 
@@ -61,11 +61,10 @@ class Tensor(NamedTuple):
     layout: Layout
     shape: Shape
 
-    @property
-    def dims(self) -> tuple[int, ...]:
-        """Its ONNX dims, batch 1."""
+    def dims(self, batch: int) -> tuple[int, ...]:
+        """Its ONNX dims, `batch` first."""
         c, h, w = self.shape
-        return {"flat": (1, c), "nchw": (1, c, h, w), "nhwc": (1, h, w, c)}[self.layout]
+        return {"flat": (batch, c), "nchw": (batch, c, h, w), "nhwc": (batch, h, w, c)}[self.layout]
 
 
 class Weight(NamedTuple):
@@ -81,10 +80,11 @@ class Weight(NamedTuple):
         return 4 * math.prod(self.dims)
 
 
-def build_model(report: Report, opset: int = DEFAULT_OPSET) -> onnx.ModelProto:
-    """The ONNX model of `report`'s network, batch 1, NCHW input, weights inline (a model over
-    2 GB cannot be serialized so: `export_onnx` writes such weights to an external file)."""
-    model, weights = _graph(report, opset)
+def build_model(report: Report, opset: int = DEFAULT_OPSET, batch: int = 1) -> onnx.ModelProto:
+    """The ONNX model of `report`'s network for `batch` images (1 unless given), NCHW input,
+    weights inline (a model over 2 GB cannot be serialized so: `export_onnx` writes such weights
+    to an external file)."""
+    model, weights = _graph(report, opset, batch)
     _fill(model, weights, None)
     return model
 
@@ -94,12 +94,14 @@ def export_onnx(
     path: str,
     opset: int = DEFAULT_OPSET,
     external_from_bytes: int = EXTERNAL_FROM_BYTES,
+    batch: int = 1,
 ) -> None:
-    """Write the ONNX model of `report`'s network to `path` (see `build_model`). If its weights
+    """Write the ONNX model of `report`'s network for `batch` images to `path` (see
+    `build_model`). If its weights
     take more than `external_from_bytes`, those of at least EXTERNAL_TENSOR_BYTES go to
     `PATH.data` beside it (the model names it by its file name, as ONNX's external data
     does). Each file is replaced atomically (convcost.files.write_output), the data first."""
-    model, weights = _graph(report, opset)
+    model, weights = _graph(report, opset, batch)
     if sum(w.nbytes for w in weights) <= min(external_from_bytes, INLINE_LIMIT):
         _fill(model, weights, None)
     else:
@@ -120,8 +122,10 @@ def _onnx() -> Any:
     return onnx
 
 
-def _graph(report: Report, opset: int) -> tuple[onnx.ModelProto, list[Weight]]:
+def _graph(report: Report, opset: int, batch: int) -> tuple[onnx.ModelProto, list[Weight]]:
     """The model without its weights' values, and the weights to fill in, in graph order."""
+    if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
+        raise ConvcostError(f"batch must be a whole number of at least 1, got {batch!r}")
     onnx = _onnx()
     newest = int(onnx.defs.onnx_opset_version())
     if not MIN_OPSET <= opset <= newest:
@@ -130,7 +134,7 @@ def _graph(report: Report, opset: int) -> tuple[onnx.ModelProto, list[Weight]]:
         )
     if not report.layers:
         raise ConvcostError(f"{report.network} has no layers to export")
-    ex = _Exporter(onnx, opset)
+    ex = _Exporter(onnx, opset, batch)
     x = Tensor(ex.unique("input"), "nchw", report.input)
     outs: list[Tensor] = []
     read: set[int] = set()
@@ -148,8 +152,8 @@ def _graph(report: Report, opset: int) -> tuple[onnx.ModelProto, list[Weight]]:
     graph = h.make_graph(
         ex.nodes,
         report.network,
-        [_value_info(onnx, x)],
-        [_value_info(onnx, t) for t in results],
+        [_value_info(onnx, x, batch)],
+        [_value_info(onnx, t, batch) for t in results],
         ex.constants,
         doc_string=report.title,
     )
@@ -170,8 +174,8 @@ def _version() -> str:
     return __version__
 
 
-def _value_info(onnx: Any, t: Tensor) -> Any:
-    return onnx.helper.make_tensor_value_info(t.name, onnx.TensorProto.FLOAT, t.dims)
+def _value_info(onnx: Any, t: Tensor, batch: int) -> Any:
+    return onnx.helper.make_tensor_value_info(t.name, onnx.TensorProto.FLOAT, t.dims(batch))
 
 
 def _fill(
@@ -209,11 +213,13 @@ def _values(rng: np.random.Generator, w: Weight) -> np.ndarray[Any, np.dtype[np.
 
 
 class _Exporter:
-    """The graph being written: nodes, small constants, the weights to fill, unique names."""
+    """The graph being written for `batch` images: nodes, small constants, the weights to fill,
+    unique names."""
 
-    def __init__(self, onnx: Any, opset: int) -> None:
+    def __init__(self, onnx: Any, opset: int, batch: int) -> None:
         self.onnx = onnx
         self.opset = opset
+        self.batch = batch
         self.nodes: list[Any] = []
         self.constants: list[Any] = []  # small tensors, always inline (shapes, bounds)
         self.weights: list[Weight] = []
@@ -277,13 +283,13 @@ class _Exporter:
         return self.views[key]
 
     def convert(self, t: Tensor, layout: Layout) -> Tensor:
-        """A view of `t` in another layout: (1, C) to NCHW by Reshape, NCHW to (1, C*H*W) by
-        Flatten, NCHW to and from NHWC by Transpose; (1, C) to and from NHWC through NCHW."""
+        """A view of `t` in another layout: (N, C) to NCHW by Reshape, NCHW to (N, C*H*W) by
+        Flatten, NCHW to and from NHWC by Transpose; (N, C) to and from NHWC through NCHW."""
         if "nchw" not in (t.layout, layout):
             return self.need(self.need(t, "nchw"), layout)
         name = f"{t.name}:{layout}"
         if t.layout == "flat":
-            dims = self.ints(f"{name}_dims", (1, t.shape.c, 1, 1))
+            dims = self.ints(f"{name}_dims", (self.batch, t.shape.c, 1, 1))
             return Tensor(self.op("Reshape", [t.name, dims], name), layout, t.shape)
         if layout == "flat":
             flat = self.op("Flatten", [t.name], name, axis=1)
@@ -388,7 +394,7 @@ def _deconv(ex: _Exporter, layer: LayerCost, xs: list[Tensor]) -> Tensor:
 
 @emits("fc", "linear")
 def _fc(ex: _Exporter, layer: LayerCost, xs: list[Tensor]) -> Tensor:
-    """Gemm on (1, N), weights (out, N) (transB, as PyTorch's nn.Linear); Flatten before it."""
+    """Gemm on (batch, N), weights (out, N) (transB, as PyTorch's nn.Linear); Flatten before it."""
     x = ex.need(xs[0], "flat")
     n, out = x.shape.c, layer.out.c
     w = ex.weight(f"{layer.path}.weight", (out, n), _fan_in(n))
@@ -410,7 +416,7 @@ def _pwlinear(ex: _Exporter, layer: LayerCost, xs: list[Tensor]) -> Tensor:
 
 @emits("bn")
 def _bn(ex: _Exporter, layer: LayerCost, xs: list[Tensor]) -> Tensor:
-    """BatchNormalization over axis 1 (NCHW or (1, C)); running mean 0 and variance 1."""
+    """BatchNormalization over axis 1 (NCHW or (N, C)); running mean 0 and variance 1."""
     x = xs[0] if xs[0].layout == "flat" else ex.need(xs[0], "nchw")
     c, p = x.shape.c, layer.path
     stats = [ex.weight(f"{p}.running_mean", (c,), 0.0), ex.weight(f"{p}.running_var", (c,), 0, 1)]
@@ -512,7 +518,7 @@ def _gelu(ex: _Exporter, layer: LayerCost, xs: list[Tensor]) -> Tensor:
 
 @emits("scale")
 def _scale(ex: _Exporter, layer: LayerCost, xs: list[Tensor]) -> Tensor:
-    """Mul by one weight per channel: (C, 1, 1) on NCHW, (C) on channels last or (1, C)."""
+    """Mul by one weight per channel: (C, 1, 1) on NCHW, (C) on channels last or (N, C)."""
     x = xs[0]
     c = x.shape.c
     dims = (c, 1, 1) if x.layout == "nchw" else (c,)
@@ -588,7 +594,7 @@ RESIZE_BILINEAR = {"mode": "linear", "coordinate_transformation_mode": "half_pix
 def _upsample(ex: _Exporter, layer: LayerCost, xs: list[Tensor]) -> Tensor:
     """Resize to the output's sizes: nearest (PyTorch's: asymmetric, floor) or linear."""
     x, y = ex.need(xs[0], "nchw"), layer.out
-    sizes = ex.ints(f"{layer.path}:sizes", (1, y.c, y.h, y.w))
+    sizes = ex.ints(f"{layer.path}:sizes", (ex.batch, y.c, y.h, y.w))
     mode = RESIZE_BILINEAR if arg(layer, "bilinear") else RESIZE_NEAREST
     return ex.layer(layer, "Resize", [x.name, "", "", sizes], "nchw", **mode)
 
@@ -636,18 +642,18 @@ def _split(ex: _Exporter, layer: LayerCost, xs: list[Tensor]) -> Tensor:
 
 @emits("shuffle", "channel_shuffle")
 def _shuffle(ex: _Exporter, layer: LayerCost, xs: list[Tensor]) -> Tensor:
-    """Reshape (1, g, C / g, H, W), Transpose (0, 2, 1, 3, 4), Reshape (1, C, H, W)."""
+    """Reshape (N, g, C / g, H, W), Transpose (0, 2, 1, 3, 4), Reshape (N, C, H, W)."""
     x, p, g = ex.need(xs[0], "nchw"), layer.path, arg(layer, "groups")
     c, h, w = x.shape
-    grouped = ex.ints(f"{p}:grouped", (1, g, c // g, h, w))
+    grouped = ex.ints(f"{p}:grouped", (ex.batch, g, c // g, h, w))
     split = ex.op("Reshape", [x.name, grouped], f"{p}:reshape")
     swapped = ex.op("Transpose", [split], f"{p}:transpose", perm=[0, 2, 1, 3, 4])
-    back = ex.ints(f"{p}:shape", (1, c, h, w))
+    back = ex.ints(f"{p}:shape", (ex.batch, c, h, w))
     return ex.layer(layer, "Reshape", [swapped, back], "nchw")
 
 
 @emits("flatten")
 def _flatten(ex: _Exporter, layer: LayerCost, xs: list[Tensor]) -> Tensor:
-    """Flatten to (1, C*H*W) (a view), from NCHW."""
+    """Flatten to (N, C*H*W) (a view), from NCHW."""
     x = xs[0] if xs[0].layout == "flat" else ex.need(xs[0], "nchw")
     return ex.layer(layer, "Flatten", [x.name], "flat", axis=1)

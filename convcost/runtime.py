@@ -5,11 +5,13 @@ only here and only when something is run.
 A session runs on the CPU execution provider with `threads` intra-op threads (one by default,
 for repeatable figures), one inter-op thread, sequential execution and every graph
 optimisation ORT has (its fusions are part of what is measured). Inputs are zeros: the time
-of a dense CNN does not depend on the values.
+of a dense CNN does not depend on the values. ORT writes files (its profile, the optimised
+graph) only where it is told, never into the working folder.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import time
@@ -21,6 +23,8 @@ from convcost.errors import ConvcostError
 INSTALL = "pip install 'convcost[measure]'"
 MAX_RUNS = 100_000
 """Timed (or warm-up) runs at most: a bound on every loop here."""
+MAX_PROFILE_BYTES = 1 << 30
+"""The largest profile read back: 1 GiB (each node's event per run is about 1 KB)."""
 
 
 class Machine(NamedTuple):
@@ -50,18 +54,32 @@ def onnxruntime() -> Any:
     return ort
 
 
-def session(model: str | bytes, threads: int = 1, profile: bool = False) -> Any:
-    """An InferenceSession of `model` (a path or the serialized model) on the CPU; with
-    `profile`, ORT's profiler records every node's time (see `end_profiling`)."""
+def session(
+    model: str | bytes,
+    threads: int = 1,
+    profile: str | None = None,
+    optimized: str | None = None,
+) -> Any:
+    """An InferenceSession of `model` (a path or the serialized model) on the CPU. With
+    `profile`, a file prefix (in a temporary folder: ORT would write into the working folder
+    without one), ORT's profiler records every node's time (`profile_events` reads it); with
+    `optimized`, the graph ORT runs, after its fusions, is saved to that path."""
     ort = onnxruntime()
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
     options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    options.log_severity_level = 3  # errors only: ORT's warnings are not convcost's output
-    if profile:
+    options.log_severity_level = 4  # fatal only: ORT's errors reach the user as ConvcostError
+    if profile is not None:
         options.enable_profiling = True
+        options.profile_file_prefix = profile
+    if optimized is not None:  # its weights in a file beside it: it is read for its nodes
+        options.optimized_model_filepath = optimized
+        weights = os.path.basename(optimized) + ".data"
+        options.add_session_config_entry(
+            "session.optimized_model_external_initializers_file_name", weights
+        )
     try:
         return ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
     except Exception as e:  # ORT raises its own exception types, one per failure
@@ -96,12 +114,30 @@ def timed(
     out = []
     for i in range(warmup + runs):
         start = time.perf_counter()
-        sess.run(outputs, feed)
+        try:
+            sess.run(outputs, feed)
+        except Exception as e:  # ORT's own exception types: a shape it cannot run, memory
+            raise ConvcostError(f"onnxruntime cannot run the model: {str(e)[:300]}") from None
         if i >= warmup:
             out.append(time.perf_counter() - start)
         if step is not None:
             step()
     return out
+
+
+def profile_events(sess: Any) -> list[dict[str, Any]]:
+    """End the profiling of `sess` (made with `profile`) and read its events back (Chrome's
+    trace format: dicts with cat, name, ts and dur in microseconds, args)."""
+    from convcost.files import read_bytes
+
+    path = sess.end_profiling()
+    try:
+        events = json.loads(read_bytes(path, path, "onnxruntime profile", MAX_PROFILE_BYTES))
+    except ValueError as e:
+        raise ConvcostError(f"cannot read onnxruntime's profile {path}: {e}") from None
+    if not isinstance(events, list):
+        raise ConvcostError(f"cannot read onnxruntime's profile {path}: not a list of events")
+    return [e for e in events if isinstance(e, dict)]
 
 
 def machine(threads: int) -> Machine:

@@ -325,6 +325,16 @@ REPORTS = {
     "devices": ["devices"],
     "check": ["check", "mobilenet_v1", "--max-macs", "600M", "--expect", "params=4231976"],
     "sweep": ["sweep", "mobilenet_v1", "--set", "width=1,0.5"],
+    "measure": [
+        "measure",
+        "squeezenet1_1",
+        "--set",
+        "resolution=64",
+        "--runs",
+        "1",
+        "--warmup",
+        "0",
+    ],
 }
 
 

@@ -291,6 +291,32 @@ def test_onnxruntime_drops_windows_in_the_padding(spec_file, tmp_path):
     assert out.shape == (1, 2, 2, 3)
 
 
+@pytest.mark.parametrize("opset", [13, 18])
+def test_a_batch_computes_each_image_as_batch_1_does(opset, spec_file):
+    # every constant holding the batch: flat <-> NCHW reshapes, the shuffle's, Resize's sizes
+    ort = pytest.importorskip("onnxruntime")
+    report = every_kind(spec_file)
+    images = np.random.default_rng(1).random((3, 3, 33, 31), dtype=np.float32)
+
+    def run(batch: int, x: np.ndarray) -> list[np.ndarray]:
+        model = build_model(report, opset, batch=batch).SerializeToString()
+        session = ort.InferenceSession(model, providers=["CPUExecutionProvider"])
+        return session.run(None, {"input": x})
+
+    side, head = run(3, images)
+    assert side.shape == (3, 4, 17, 16) and head.shape == (3, 10)
+    for k in range(3):
+        one_side, one_head = run(1, images[k : k + 1])
+        np.testing.assert_allclose(side[k : k + 1], one_side, rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(head[k : k + 1], one_head, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("batch", [0, -1, 2.0, True])
+def test_a_batch_is_a_whole_number_of_at_least_1(batch, spec_file):
+    with pytest.raises(convcost.ConvcostError, match="batch must be a whole number"):
+        build_model(every_kind(spec_file), batch=batch)
+
+
 # -- files -------------------------------------------------------------------------------------
 
 

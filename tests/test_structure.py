@@ -21,7 +21,17 @@ STAGES: list[tuple[str, ...]] = [
     ("yamlnodes", "spec", "zoo"),  # YAML with locations, the spec language, built-in specs
     ("report",),  # LayerCost, Report, run_layer
     ("expand", "calculator", "onnx_import", "onnx_export", "cache"),  # spec/ONNX <-> layers
-    ("memory", "latency", "guidelines", "conventions", "budget", "pareto", "sweep", "runtime"),
+    (
+        "memory",
+        "latency",
+        "guidelines",
+        "conventions",
+        "budget",
+        "pareto",
+        "sweep",
+        "runtime",
+        "measure",
+    ),  # analyses
     ("render", "plot"),  # views and renderers
     ("api", "cli", "__init__", "__main__"),  # the Python API and the command line
 ]

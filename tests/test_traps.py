@@ -191,6 +191,7 @@ CSV_COMMANDS = [
     ["devices"],
     ["check", "mobilenet_v1", "--max-macs", "0.5689G", "--max-params", "4.5M"],
     ["sweep", "mobilenet_v1", "--set", "width=1,0.75,0.35"],
+    ["measure", "squeezenet1_1", "--set", "resolution=64", "--runs", "1", "--warmup", "0"],
 ]
 
 

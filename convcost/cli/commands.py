@@ -460,6 +460,74 @@ def plot(
 @cli.command()
 @click.argument("spec")
 @sets_option
+@onnx_options
+@click.option(
+    "--threads",
+    type=int,
+    default=1,
+    show_default=True,
+    help="ONNX Runtime's intra-op threads, 1 to 4 per CPU (1 gives repeatable times).",
+)
+@click.option("--runs", type=int, default=20, show_default=True, help="Timed runs, 1 to 10,000.")
+@click.option(
+    "--warmup", type=int, default=5, show_default=True, help="Untimed runs first, 0 to 10,000."
+)
+@click.option("--batch", type=int, default=1, show_default=True, help="Images per run, 1 to 4,096.")
+@precision_option
+@device_option
+@format_option
+def measure(
+    spec: str,
+    sets: dict[str, str],
+    threads: int,
+    runs: int,
+    warmup: int,
+    batch: int,
+    precision: str,
+    device: str | None,
+    fmt: str,
+) -> None:
+    """Time SPEC (a .yaml file, a built-in name or an .onnx file) in ONNX Runtime on this
+    machine: the whole network's median and spread over --runs, and each layer's time.
+
+    A spec runs as `convcost export` writes it (random weights), from a temporary folder; an
+    ONNX file runs as it is. Per layer, ORT's profiler times each node of the graph ORT
+    optimised; a layer ORT fused into another's node (a batch norm into its conv) shows the
+    layer carrying its time. With --device, each layer's roofline estimate beside it. Needs
+    onnxruntime: pip install 'convcost[measure]'.
+
+    \b
+    convcost measure mobilenet_v2
+    convcost measure resnet18 --set resolution=160 --batch 8 --threads 2
+    convcost measure model.onnx --input 1x3x224x224 --device desktop-cpu -f json
+    """
+    import contextlib
+    import functools
+
+    from convcost import measure as engine
+    from convcost.render import measure as view
+
+    engine.check_options(threads, runs, warmup, batch)
+    report = analyzed(spec, sets)
+    estimate = timed(report, device, precision)
+    bar: Any = contextlib.nullcontext()
+    step = None
+    if sys.stderr.isatty():
+        from rich.console import Console
+        from rich.progress import Progress
+
+        bar = Progress(console=Console(stderr=True), transient=True)
+        task = bar.add_task(f"measuring {printable_name(spec)}", total=engine.steps(runs, warmup))
+        step = functools.partial(bar.advance, task)
+    with bar:
+        onnx_file = spec if is_onnx(spec) else None
+        m = engine.measure(report, onnx_file, threads, runs, warmup, batch, step)
+    emit(fmt, view.build(m, estimate))
+
+
+@cli.command()
+@click.argument("spec")
+@sets_option
 @click.option(
     "-o", "--output", required=True, metavar="FILE", help="The .onnx file to write (atomically)."
 )
