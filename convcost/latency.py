@@ -1,28 +1,35 @@
-"""A roofline latency estimate per layer, from a device profile.
+"""A latency estimate per layer, from a device profile: a roofline that knows layer kinds.
 
-For each layer that runs a kernel:
+For each layer that runs a node of its own (times in seconds; docs/devices.md states the same):
 
-    compute = (FLOPs / 2) / (peak MAC/s at the precision * efficiency of its category)
-    memory  = memory access (elements) * bytes per element / bandwidth
-    time    = max(compute, memory) + launch overhead (x groups for a group conv on devices
-              whose runtimes loop over groups, `group_launches: per_group`)
+    work     = (FLOPs / 2) / (peak MAC/s at the precision * efficiency of its category)
+    memory   = memory access (elements) * bytes per element / bandwidth
+    overhead = launches * launch_us + groups * group_us            (microseconds)
+    time     = combine(work, memory) + overhead * 1e-6,   combine = max (a roofline) or sum
 
-and the layer is compute- or memory-bound by which term is larger. Views (split, flatten,
-dropout) run no kernel and cost nothing. FLOPs / 2 counts a MAC as one unit of work and
-element-wise operations as half of one.
+FLOPs / 2 counts a MAC as one unit of work and an element-wise operation as half of one; the
+category (standard, pointwise, depthwise, group, fc, other) picks the efficiency, so each kind
+of convolution has its own throughput. `launches` is 1, or the group count for a group conv
+on a `group_launches: per_group` device; `groups` (group_us) is a group conv's group count, 0
+for every other layer: the cost of looping over small per-group products. The layer is
+compute- or memory-bound by which of work and memory is larger.
 
-What this model leaves out, honestly: caches (every access is charged at DRAM bandwidth, as
-ShuffleNet V2's MAC does), operator fusion (batch norm and activations are separate kernels),
-overlap between layers, multi-threading effects beyond the profile's peak, and anything
-measured: efficiencies are the profile's assumptions. Use it to rank designs and to see which
-layers are memory-bound, not to predict milliseconds on a particular phone.
+Fusions (`fuse`, FUSIONS): a layer the runtime folds into the node before it (a batch norm or
+activation after a conv, an activation after an add, an add after a conv) costs no time of its
+own: its work, traffic and launch are taken as absorbed by that node. Views (split, flatten,
+dropout, identity) run no kernel and cost nothing.
+
+What this model leaves out, honestly: caches (every access is charged at the one bandwidth),
+layout conversions a runtime inserts, overlap between layers, and multi-threading beyond the
+profile's figures. A shipped profile's figures are assumptions; a calibrated one
+(convcost/calibrate.py) is fitted to one machine's measurements and says how well it fits.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any, NamedTuple
 
 import yaml
@@ -30,7 +37,7 @@ import yaml
 from convcost.checks import Grouping
 from convcost.errors import Loc, SpecError, did_you_mean, unknown
 from convcost.files import read_text
-from convcost.layers import CATEGORIES
+from convcost.layers import CATEGORIES, Category
 from convcost.memory import PRECISIONS
 from convcost.report import Report, group_sums
 from convcost.yamlnodes import Reader
@@ -44,7 +51,11 @@ KEYS = (
     "bandwidth_gbs",
     "launch_us",
     "group_launches",
+    "group_us",
     "efficiency",
+    "combine",
+    "fuse",
+    "copy_splits",
 )
 REQUIRED = {
     "name": "a short name for captions",
@@ -54,6 +65,20 @@ REQUIRED = {
 }
 """The keys a profile must have, with what each means (for the message when one is missing)."""
 GROUP_LAUNCHES = ("once", "per_group")
+COMBINE = ("max", "sum")
+"""How a layer's work and memory times combine: max (they overlap: the classic roofline) or
+sum (they do not: a core waits for its data, which a least-squares fit can also estimate)."""
+FUSIONS = ("conv_bn", "conv_act", "bn_act", "add_act", "conv_add")
+"""What a runtime folds into the node before it (ONNX Runtime's CPU provider does all five):
+conv_bn, a batch norm after a conv (into its weights); conv_act, an activation after a conv or
+fc (or its fused batch norm); bn_act, an activation after a batch norm that runs alone; add_act,
+an activation after an add; conv_add, an add of two inputs into the conv that wrote one of
+them. Each applies only when the node before has no other reader."""
+FUSED_ACTIVATIONS = ("relu", "relu6", "sigmoid", "hsigmoid", "hswish")
+"""The activations a runtime fuses (ONNX Runtime's FusedConv and NCHWc convolutions take these;
+swish becomes a node of its own, and gelu, several)."""
+CONV_KINDS = ("conv", "dwconv")
+"""The kinds a runtime fuses into (ONNX Runtime's Conv; not ConvTranspose)."""
 DOC_HINT = "docs/devices.md describes every key of a device profile, with an example"
 
 
@@ -68,6 +93,10 @@ class Device(NamedTuple):
     launch_us: float
     group_launches: str  # "per_group": a group conv runs one kernel per group; or "once"
     efficiency: dict[str, float]  # per layer category, in (0, 1]
+    group_us: float = 0.0  # microseconds per group of a group conv
+    combine: str = "max"  # of work and memory: COMBINE
+    fuse: tuple[str, ...] = ()  # the FUSIONS the runtime does
+    copy_splits: bool = False  # a channel split is a copy (a node), not a view
 
 
 class LayerTime(NamedTuple):
@@ -135,6 +164,7 @@ RANGES: dict[str, tuple[float, float, str]] = {
     "peak_gmacs": (0.001, 10_000_000, "GMAC/s"),
     "bandwidth_gbs": (0.001, 1_000_000, "GB/s"),
     "launch_us": (0.001, 1_000_000, "us"),
+    "group_us": (0.001, 1_000_000, "us"),
     "efficiency": (0.001, 1.0, ""),
 }
 """The plausible range of each figure of a profile (low, high, unit), both ends included: from
@@ -200,6 +230,48 @@ def parse_device(text: str, file: str) -> Device:
             return None
         return float(v)
 
+    def fusions(node: yaml.Node) -> tuple[str, ...]:
+        """`fuse`: a list of distinct FUSIONS names (the empty list: none)."""
+        try:
+            items = p.sequence(node, "fuse")
+        except SpecError as e:
+            problems.append(e)
+            return ()
+        out: list[str] = []
+        for item in items:
+            try:
+                name = p.string(item, "each fusion")
+            except SpecError as e:
+                problems.append(e)
+                continue
+            if name not in FUSIONS:
+                problems.append(
+                    p.fail(
+                        item,
+                        unknown("fusion", name, FUSIONS),
+                        hint="allowed: " + ", ".join(FUSIONS),
+                    )
+                )
+            elif name in out:
+                problems.append(p.fail(item, f"fusion '{name}' is listed twice"))
+            else:
+                out.append(name)
+        return tuple(out)
+
+    def boolean(key: str) -> bool:
+        """A true or false; False when absent."""
+        if key not in top:
+            return False
+        node = top[key][1]
+        try:
+            v = p.scalar(node) if isinstance(node, yaml.ScalarNode) else None
+        except SpecError:
+            v = None
+        if isinstance(v, bool):
+            return v
+        problems.append(p.fail(node, f"{key} must be true or false"))
+        return False
+
     def string(key: str, default: str) -> str:
         if key not in top:
             return default
@@ -261,6 +333,18 @@ def parse_device(text: str, file: str) -> Device:
                 f"got '{group_launches}'{did_you_mean(group_launches, GROUP_LAUNCHES)}",
             )
         )
+    group_us = number(top["group_us"][1], "group_us", "group_us") if "group_us" in top else 0.0
+    combine = string("combine", "max")
+    if combine not in COMBINE:
+        problems.append(
+            p.fail(
+                top["combine"][1],
+                f"combine must be one of {', '.join(COMBINE)}, got '{combine}'"
+                f"{did_you_mean(combine, COMBINE)}",
+            )
+        )
+    fuse = fusions(top["fuse"][1]) if "fuse" in top else ()
+    copy_splits = boolean("copy_splits")
     raise_problems(problems, file)
     assert bandwidth is not None and launch is not None  # else a problem was reported
     return Device(
@@ -272,6 +356,10 @@ def parse_device(text: str, file: str) -> Device:
         launch,
         group_launches,
         {c: v for c, v in efficiency.items() if v is not None},
+        group_us or 0.0,
+        combine,
+        fuse,
+        copy_splits,
     )
 
 
@@ -289,21 +377,102 @@ def raise_problems(problems: list[SpecError], file: str) -> None:
         )
 
 
+class Terms(NamedTuple):
+    """What one layer that runs a node of its own asks of any device: the work (FLOPs / 2) of
+    its category, the elements it moves, and a group conv's group count (0 otherwise)."""
+
+    category: Category
+    work: float
+    elements: int
+    groups: int
+
+
+def fused(report: Report, fuse: Collection[str]) -> list[bool]:
+    """Per layer, whether the runtime folds it into the node before it (FUSIONS in `fuse`).
+
+    A layer fuses only into the one layer it reads, and only when it is that layer's sole
+    reader: a bn into a conv (conv_bn); an activation of FUSED_ACTIVATIONS into a conv or fc,
+    with or without its fused bn (conv_act), into a bn that runs alone (bn_act), or into an add
+    (add_act); an add of two inputs into a conv (with or without its fused bn, not after its
+    fused activation) that wrote one of them (conv_add). Nothing fuses after an activation.
+    """
+    sources = [x.sources or (i - 1,) for i, x in enumerate(report.layers)]
+    readers = [0] * len(sources)
+    for s in sources:
+        for j in s:
+            if j >= 0:
+                readers[j] += 1
+    # what each layer's output comes from, as the next layer may fuse into it
+    node = [""] * len(sources)
+    out = [False] * len(sources)
+    for i, x in enumerate(report.layers):
+        s = sources[i]
+        before = node[s[0]] if len(s) == 1 and s[0] >= 0 and readers[s[0]] == 1 else ""
+        if x.kind == "bn" and before == "conv" and "conv_bn" in fuse:
+            out[i], node[i] = True, "conv"
+        elif x.kind in FUSED_ACTIVATIONS and (
+            (before in ("conv", "fc") and "conv_act" in fuse)
+            or (before == "bn" and "bn_act" in fuse)
+            or (before == "add" and "add_act" in fuse)
+        ):
+            out[i], node[i] = True, "act"
+        elif (
+            x.kind == "add"
+            and len(s) == 2
+            and "conv_add" in fuse
+            and any(j >= 0 and readers[j] == 1 and node[j] == "conv" for j in s)
+        ):
+            out[i], node[i] = True, "add"
+        elif x.kind in CONV_KINDS:
+            node[i] = "conv"
+        elif x.kind in ("fc", "linear", "bn", "add"):
+            node[i] = "fc" if x.kind == "linear" else x.kind
+    return out
+
+
+def layer_terms(
+    report: Report, fuse: Collection[str], copy_splits: bool = False
+) -> list[Terms | None]:
+    """Each layer's Terms; None for a view or a layer fused into the node before it.
+
+    A pwlinear (a Linear at every position) is a matrix product of H * W rows, as a 1x1 conv
+    is, so its work takes the pointwise efficiency; `fc` stands for the classifier's
+    matrix-vector product (one row), whose weights are each used once. With `copy_splits`, a
+    split is not a view but a copy (ONNX Runtime's Split node): one node, and the elements it
+    reads and writes (2 x its output).
+    """
+    skip = fused(report, fuse)
+    out: list[Terms | None] = []
+    for x, f in zip(report.layers, skip, strict=True):
+        if copy_splits and x.kind == "split":
+            out.append(Terms("other", 0.0, 2 * x.out.numel, 0))
+        elif x.facts.storage == "view" or f:
+            out.append(None)
+        else:
+            category: Category = "pointwise" if x.kind == "pwlinear" else x.category
+            groups = x.groups if x.category == "group" else 0
+            out.append(Terms(category, x.cost.flops / 2, x.cost.mem_access, groups))
+    return out
+
+
 def estimate(report: Report, device: Device, precision: str = "fp32") -> list[LayerTime]:
-    """Each layer's roofline time (see the module docstring)."""
+    """Each layer's time (see the module docstring): views and fused layers 0 ms, bound ""."""
     peak = device.peak_gmacs[precision] * 1e9
     bandwidth = device.bandwidth_gbs * 1e9
     size = PRECISIONS[precision]
+    per_group = device.group_launches == "per_group"
     out = []
-    for x in report.layers:
-        if x.facts.storage == "view":
+    for t in layer_terms(report, device.fuse, device.copy_splits):
+        if t is None:
             out.append(LayerTime(0.0, ""))
             continue
-        compute = (x.cost.flops / 2) / (peak * device.efficiency[x.category])
-        memory = x.cost.mem_access * size / bandwidth
-        launches = x.groups if device.group_launches == "per_group" else 1
-        seconds = max(compute, memory) + launches * device.launch_us * 1e-6
-        out.append(LayerTime(seconds * 1e3, "compute" if compute >= memory else "memory"))
+        work = t.work / (peak * device.efficiency[t.category])
+        memory = t.elements * size / bandwidth
+        both = max(work, memory) if device.combine == "max" else work + memory
+        launches = t.groups if per_group and t.groups else 1
+        overhead = launches * device.launch_us + t.groups * device.group_us
+        seconds = both + overhead * 1e-6
+        out.append(LayerTime(seconds * 1e3, "compute" if work >= memory else "memory"))
     return out
 
 
@@ -325,6 +494,7 @@ def timing(
     called = device.name if device.title == device.name else f"{device.name} ({device.title})"
     caption = (
         f"est. ms: roofline on {called} at {precision}, batch 1; "
-        "max(compute, memory) + launch per layer, no fusion or caches"
+        f"{device.combine}(work, memory) + overhead per node, "
+        + (f"fusing {', '.join(device.fuse)}" if device.fuse else "no fusion")
     )
     return Timing(layers, groups, sum(t.ms for t in layers), caption)

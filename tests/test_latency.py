@@ -355,3 +355,123 @@ def test_figures_at_the_ends_of_their_ranges(run, spec_file, tmp_path, end):
     result = run("analyze", "vgg16", "--device", spec_file(beyond, "beyond.yaml"), "-f", "json")
     assert result.exit_code == 2 and result.stderr.startswith(f"error: {tmp_path}")
     assert "6 problems in the device profile" in result.stderr.splitlines()[0]
+
+
+# -- the kind-aware model (issue 16): fusions, groups, element-wise work, combine -----------------
+
+KINDS = GOOD + "combine: sum\nefficiency: {standard: 0.5, pointwise: 0.5, group: 0.25}\n"
+"""10 GMAC/s peak, 5 GB/s, 1 us per node; work and memory add up."""
+
+
+def spec_report(spec_file, layers: str, c: int = 8, hw: int = 4):
+    return analyze_name(
+        spec_file(f"name: t\ninput: {{c: {c}, h: {hw}, w: {hw}}}\nlayers: {layers}\n")
+    )
+
+
+def test_conv_bn_relu_fused_is_one_node(spec_file):
+    # a 1x1 conv 8 -> 8 on 4x4 with bn and relu: with conv_bn and conv_act the bn and relu cost
+    # no node of their own (ONNX Runtime folds them into the conv), else three nodes
+    r = spec_report(spec_file, "[conv: {out: 8, bn: true, act: relu}]")
+    assert [x.kind for x in r.layers] == ["conv", "bn", "relu"]
+    fused = parse_device(KINDS + "fuse: [conv_bn, conv_act]\n", "x")
+    conv, bn, relu = estimate(r, fused)
+    macs, traffic = 16 * 8 * 8, (16 * 8 * 2 + 64) * 4  # MACs; (in + out + weights) x 4 bytes
+    assert conv.ms == pytest.approx((macs / (10e9 * 0.5) + traffic / 5e9 + 1e-6) * 1e3)
+    assert bn == relu == (0.0, "")
+    alone = estimate(r, parse_device(KINDS, "x"))
+    assert alone[0] == conv and all(t.ms > 1e-3 for t in alone)  # 1 us launch each
+    # a conv read by two layers keeps its bn: the runtime cannot fold it
+    two = spec_report(spec_file, "[conv: {out: 8, name: c}, bn, relu: {from: c}]")
+    assert [t.ms > 0 for t in estimate(two, fused)] == [True, True, True]
+
+
+def test_add_relu_and_conv_add_fusions(spec_file):
+    layers = "[residual: {layers: [conv: {out: 8, bn: true}]}, relu]"
+    r = spec_report(spec_file, layers)
+    assert [x.kind for x in r.layers] == ["conv", "bn", "add", "relu"]
+    alone = estimate(r, parse_device(KINDS + "fuse: [conv_bn, add_act]\n", "x"))
+    assert [t.ms > 0 for t in alone] == [True, False, True, False]
+    every = estimate(r, parse_device(KINDS + "fuse: [conv_bn, add_act, conv_add]\n", "x"))
+    assert [t.ms > 0 for t in every] == [True, False, False, False]  # ResNet's block: one node
+
+
+def test_elementwise_layers_are_memory_bound(spec_file):
+    # relu on 8x4x4: 128 FLOPs (64 units of work), 256 elements moved
+    r = spec_report(spec_file, "[relu]")
+    (t,) = estimate(r, parse_device(KINDS, "x"))
+    work, memory = 64 / 10e9, 256 * 4 / 5e9
+    assert t.bound == "memory" and memory > 10 * work
+    assert t.ms == pytest.approx((work + memory + 1e-6) * 1e3)
+    (m,) = estimate(r, parse_device(KINDS.replace("combine: sum", "combine: max"), "x"))
+    assert m.ms == pytest.approx((memory + 1e-6) * 1e3)  # the classic roofline
+
+
+def test_group_count_raises_time_at_equal_macs(spec_file):
+    # ShuffleNet V2 G2 (Table 2): at equal MACs more groups run slower; here because each group
+    # costs group_us (2 us): a 1x1 conv 16 -> 16 with 4 groups on 4x4 pays 4 x 2 us
+    device = parse_device(KINDS + "group_us: 2\n", "x")
+    r = spec_report(spec_file, "[conv: {out: 16, groups: 4}]", c=16)
+    (t,) = estimate(r, device)
+    macs, traffic = 16 * 16 * 16 // 4, (16 * 16 * 2 + 16 * 4) * 4
+    assert t.ms == pytest.approx((macs / (10e9 * 0.25) + traffic / 5e9 + 1e-6 + 4 * 2e-6) * 1e3)
+    times = []
+    for g, c in [(1, 128), (2, 180), (4, 256), (8, 360)]:  # examples/g2_groups.yaml's settings
+        report = analyze_name(str(EXAMPLES / "g2_groups.yaml"), {"groups": g, "c": c})
+        times.append(sum(t.ms for t in estimate(report, device)))
+    assert times == sorted(times)
+    # per_group launches: each group is a node (1 us each) on top of its group_us
+    per = parse_device(KINDS + "group_us: 2\ngroup_launches: per_group\n", "x")
+    assert estimate(r, per)[0].ms == pytest.approx(t.ms + 3e-3)
+
+
+def test_g1_unequal_channels_slower_on_mobile_cpu(run):
+    # ShuffleNet V2 Table 1 (G1), ARM: at (nearly) fixed FLOPs, c1:c2 = 1:1, 1:2, 1:6, 1:12 run
+    # slower and slower; the settings' MACs differ by up to 5.5%, so the time per MAC is what
+    # must rise. With work and memory added (combine sum) memory access shows in every 1x1 conv
+    specs = [
+        f"{EXAMPLES / 'g1_channels.yaml'}@c1={a},c2={b}"
+        for a, b in [(32, 32), (22, 44), (13, 78), (9, 108)]  # the paper's ARM settings
+    ]
+    data = json.loads(run("compare", *specs, "--device", "mobile-cpu", "-f", "json").stdout)
+    per_mac = [d["totals"]["latency_ms"] / d["totals"]["macs"] for d in data]
+    assert per_mac == sorted(per_mac) and per_mac[-1] > 1.05 * per_mac[0]
+
+
+def test_pwlinear_is_timed_as_pointwise_and_splits_as_copies(spec_file):
+    r = spec_report(spec_file, "[pwlinear: {out: 8, bias: false}]")
+    d = parse_device(KINDS.replace("group: 0.25", "fc: 0.01"), "x")  # fc is far slower
+    assert r.layers[0].category == "fc"
+    (t,) = estimate(r, d)
+    work, memory = 16 * 8 * 8 / (10e9 * 0.5), (128 * 2 + 64) * 4 / 5e9
+    assert t.ms == pytest.approx((work + memory + 1e-6) * 1e3)
+    s = spec_report(spec_file, "[parallel: {split: true, merge: concat, branches: [[], [relu]]}]")
+    assert [x.kind for x in s.layers] == ["split", "split", "relu", "concat"]
+    views = estimate(s, parse_device(KINDS, "x"))
+    copies = estimate(s, parse_device(KINDS + "copy_splits: true\n", "x"))
+    assert views[0] == (0.0, "")
+    assert copies[0].ms == pytest.approx((64 * 2 * 4 / 5e9 + 1e-6) * 1e3)
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ("combine: add\n", "combine must be one of max, sum, got 'add'"),
+        ("fuse: [conv_bn, conv_relu]\n", "unknown fusion 'conv_relu'"),
+        ("fuse: [conv_bn, conv_bn]\n", "fusion 'conv_bn' is listed twice"),
+        ("fuse: conv_bn\n", "fuse must be a list"),
+        ("copy_splits: 1\n", "copy_splits must be true or false"),
+        ("group_us: -1\n", "group_us must be a positive number"),
+    ],
+)
+def test_bad_kind_aware_keys(run, spec_file, extra, message):
+    path = spec_file(GOOD + extra, "bad.yaml")
+    result = run("analyze", "vgg16", "--device", path)
+    assert result.exit_code == 2 and "Traceback" not in result.stderr
+    assert result.stderr.startswith(f"error: {path}:7:") and message in result.stderr
+
+
+def test_new_keys_default_to_the_old_model():
+    # a profile without them: max(work, memory), no fusion, no cost per group, splits are views
+    d = parse_device(GOOD, "x")
+    assert (d.combine, d.fuse, d.group_us, d.copy_splits) == ("max", (), 0.0, False)

@@ -31,7 +31,8 @@ STAGES: list[tuple[str, ...]] = [
         "sweep",
         "runtime",
         "measure",
-    ),  # analyses
+        "calibrate",
+    ),
     ("render", "plot"),  # views and renderers
     ("api", "cli", "__init__", "__main__"),  # the Python API and the command line
 ]

@@ -20,6 +20,7 @@ from convcost.cli.networks import (
     zoo,
 )
 from convcost.cli.options import (
+    FORMATS,
     METRICS,
     Size,
     convention_option,
@@ -523,6 +524,74 @@ def measure(
         onnx_file = spec if is_onnx(spec) else None
         m = engine.measure(report, onnx_file, threads, runs, warmup, batch, step)
     emit(fmt, view.build(m, estimate))
+
+
+@cli.command()
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    metavar="FILE",
+    help="The device profile to write (YAML, atomically), for --device FILE.",
+)
+@click.option(
+    "--budget",
+    default="60s",
+    show_default=True,
+    metavar="TIME",
+    help="Time to spend measuring: 90, 90s, 2m (1 s to 1 h).",
+)
+@click.option(
+    "--threads",
+    type=int,
+    default=1,
+    show_default=True,
+    help="ONNX Runtime's intra-op threads, as the profile will be used.",
+)
+@click.option(
+    "-f",
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="table",
+    show_default=True,
+    help="Format of the report printed (the profile itself is always YAML).",
+)
+def calibrate(output: str, budget: str, threads: int, fmt: str) -> None:
+    """Measure micro-benchmarks in ONNX Runtime on this machine, fit the latency model to them
+    and write a device profile for --device.
+
+    Dense 3x3 and 1x1 convolutions over sizes and channel ratios, depthwise and group
+    convolutions (g = 1, 2, 4, 8 at equal MACs), parallel branches, element-wise layers, fully
+    connected layers and the zoo's units; every fourth is held out and the fit judged on it.
+    Needs onnxruntime: pip install 'convcost[measure]'.
+
+    \b
+    convcost calibrate -o my-cpu.yaml
+    convcost compare --all --device my-cpu.yaml
+    """
+    import contextlib
+
+    from convcost import calibrate as engine
+    from convcost.render import calibrate as view
+
+    seconds = engine.parse_budget(budget)
+    engine.check_threads(threads)
+    bar: Any = contextlib.nullcontext()
+    progress = None
+    if sys.stderr.isatty():
+        from rich.console import Console
+        from rich.progress import Progress
+
+        bar = Progress(console=Console(stderr=True), transient=True)
+        task = bar.add_task("calibrating", total=1.0)
+
+        def progress(done: float, what: str) -> None:
+            bar.update(task, completed=done, description=f"calibrating: {what}")
+
+    with bar:
+        calibration = engine.run(output, seconds, threads, progress)
+    emit(fmt, view.build(calibration, output))
 
 
 @cli.command()
