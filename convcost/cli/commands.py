@@ -20,11 +20,11 @@ from convcost.cli.networks import (
     zoo,
 )
 from convcost.cli.options import (
-    FORMATS,
     METRICS,
     Size,
     convention_option,
     device_option,
+    format_only_option,
     format_option,
     input_option,
     onnx_options,
@@ -548,15 +548,7 @@ def measure(
     show_default=True,
     help="ONNX Runtime's intra-op threads, as the profile will be used.",
 )
-@click.option(
-    "-f",
-    "--format",
-    "fmt",
-    type=click.Choice(FORMATS),
-    default="table",
-    show_default=True,
-    help="Format of the report printed (the profile itself is always YAML).",
-)
+@format_only_option
 def calibrate(output: str, budget: str, threads: int, fmt: str) -> None:
     """Measure micro-benchmarks in ONNX Runtime on this machine, fit the latency model to them
     and write a device profile for --device.

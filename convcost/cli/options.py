@@ -32,9 +32,8 @@ def output_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     )(fn)
 
 
-def format_option(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """--format/-f and --output/-o, shared by every command."""
-    fn = output_option(fn)
+def format_only_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """--format/-f alone, for a command whose -o is a file of its own (calibrate)."""
     return click.option(
         "-f",
         "--format",
@@ -44,6 +43,11 @@ def format_option(fn: Callable[..., Any]) -> Callable[..., Any]:
         show_default=True,
         help="Output format; json and csv carry exact integers.",
     )(fn)
+
+
+def format_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """--format/-f and --output/-o, shared by every command."""
+    return format_only_option(output_option(fn))
 
 
 def precision_option(fn: Callable[..., Any]) -> Callable[..., Any]:
