@@ -74,11 +74,6 @@ conv_bn, a batch norm after a conv (into its weights); conv_act, an activation a
 fc (or its fused batch norm); bn_act, an activation after a batch norm that runs alone; add_act,
 an activation after an add; conv_add, an add of two inputs into the conv that wrote one of
 them. Each applies only when the node before has no other reader."""
-FUSED_ACTIVATIONS = ("relu", "relu6", "sigmoid", "hsigmoid", "hswish")
-"""The activations a runtime fuses (ONNX Runtime's FusedConv and NCHWc convolutions take these;
-swish becomes a node of its own, and gelu, several)."""
-CONV_KINDS = ("conv", "dwconv")
-"""The kinds a runtime fuses into (ONNX Runtime's Conv; not ConvTranspose)."""
 DOC_HINT = "docs/devices.md describes every key of a device profile, with an example"
 
 
@@ -100,7 +95,8 @@ class Device(NamedTuple):
 
 
 class LayerTime(NamedTuple):
-    """One layer's estimated time and what bounds it ("compute", "memory" or "" for views)."""
+    """One layer's estimated time and what bounds it: "compute", "memory", "fused" (folded
+    into the node before it: no time of its own) or "" (a view)."""
 
     ms: float
     bound: str
@@ -391,10 +387,11 @@ def fused(report: Report, fuse: Collection[str]) -> list[bool]:
     """Per layer, whether the runtime folds it into the node before it (FUSIONS in `fuse`).
 
     A layer fuses only into the one layer it reads, and only when it is that layer's sole
-    reader: a bn into a conv (conv_bn); an activation of FUSED_ACTIVATIONS into a conv or fc,
-    with or without its fused bn (conv_act), into a bn that runs alone (bn_act), or into an add
-    (add_act); an add of two inputs into a conv (with or without its fused bn, not after its
-    fused activation) that wrote one of them (conv_add). Nothing fuses after an activation.
+    reader, each as its kind's `fuses` says (layers.Fuses): a bn into a conv (conv_bn); an
+    activation that fuses into a conv or fc, with or without its fused bn (conv_act), into a bn
+    that runs alone (bn_act), or into an add (add_act); an add of two inputs into a conv (with
+    or without its fused bn, not after its fused activation) that wrote one of them
+    (conv_add). Nothing fuses after an activation.
     """
     sources = [x.sources or (i - 1,) for i, x in enumerate(report.layers)]
     readers = [0] * len(sources)
@@ -408,25 +405,24 @@ def fused(report: Report, fuse: Collection[str]) -> list[bool]:
     for i, x in enumerate(report.layers):
         s = sources[i]
         before = node[s[0]] if len(s) == 1 and s[0] >= 0 and readers[s[0]] == 1 else ""
-        if x.kind == "bn" and before == "conv" and "conv_bn" in fuse:
+        role = x.facts.fuses
+        if role == "bn" and before == "conv" and "conv_bn" in fuse:
             out[i], node[i] = True, "conv"
-        elif x.kind in FUSED_ACTIVATIONS and (
+        elif role == "act" and (
             (before in ("conv", "fc") and "conv_act" in fuse)
             or (before == "bn" and "bn_act" in fuse)
             or (before == "add" and "add_act" in fuse)
         ):
             out[i], node[i] = True, "act"
         elif (
-            x.kind == "add"
+            role == "add"
             and len(s) == 2
             and "conv_add" in fuse
             and any(j >= 0 and readers[j] == 1 and node[j] == "conv" for j in s)
         ):
             out[i], node[i] = True, "add"
-        elif x.kind in CONV_KINDS:
-            node[i] = "conv"
-        elif x.kind in ("fc", "linear", "bn", "add"):
-            node[i] = "fc" if x.kind == "linear" else x.kind
+        elif role != "act":  # what the next layer may fuse into ("" for none)
+            node[i] = role
     return out
 
 
@@ -456,15 +452,17 @@ def layer_terms(
 
 
 def estimate(report: Report, device: Device, precision: str = "fp32") -> list[LayerTime]:
-    """Each layer's time (see the module docstring): views and fused layers 0 ms, bound ""."""
+    """Each layer's time (see the module docstring): views 0 ms, bound ""; layers fused into
+    the node before them 0 ms, bound "fused"."""
     peak = device.peak_gmacs[precision] * 1e9
     bandwidth = device.bandwidth_gbs * 1e9
     size = PRECISIONS[precision]
     per_group = device.group_launches == "per_group"
+    skip = fused(report, device.fuse)
     out = []
-    for t in layer_terms(report, device.fuse, device.copy_splits):
+    for t, f in zip(layer_terms(report, device.fuse, device.copy_splits), skip, strict=True):
         if t is None:
-            out.append(LayerTime(0.0, ""))
+            out.append(LayerTime(0.0, "fused" if f else ""))
             continue
         work = t.work / (peak * device.efficiency[t.category])
         memory = t.elements * size / bandwidth

@@ -104,6 +104,11 @@ class Result(NamedTuple):
 
 ArgType = Literal["int", "pair", "pad", "bool"]
 Storage = Literal["new", "inplace", "view"]
+Fuses = Literal["conv", "fc", "bn", "act", "add", ""]
+"""What an inference runtime fuses a kind as (convcost.latency.fused): a convolution or fully
+connected layer that takes a batch norm, an activation or an add into its node; a batch norm;
+an activation ONNX Runtime fuses (relu, relu6, sigmoid, hsigmoid, hswish: not swish or gelu);
+an add; or "" for none."""
 """Where a kind's output lives, for peak memory: a new buffer; the first input's buffer
 (in-place activations, batch norm, add); or nowhere (views: split, flatten)."""
 
@@ -130,6 +135,7 @@ class Kind(NamedTuple):
     sugar: bool  # takes `bn:` and `act:` (a batch norm and an activation after it)
     calls: dict[str, Counts]  # PyTorch calls computing it, the usual one first, as counted
     example: dict[str, Any]  # arguments that make a valid layer of a 4-channel input
+    fuses: Fuses = ""  # what a runtime fuses it as (Fuses)
 
     @property
     def torch(self) -> tuple[str, ...]:
@@ -186,6 +192,7 @@ def register(
     elementwise: bool = False,
     sugar: bool = False,
     example: dict[str, Any] | None = None,
+    fuses: Fuses = "",
 ) -> Callable[[F], F]:
     """Register a formula under one or more kind names; registering a name twice is a bug.
 
@@ -194,7 +201,8 @@ def register(
     layer's `torch:` field picks one, as the tools key their rules by module or op.
     `storage`: where the output lives (Storage). `sugar`: the kind takes `bn:` and `act:`.
     `example`: arguments that make a valid layer of a 4-channel input, for the registry's own
-    checks (every formula also takes arrays of sizes: tests/test_layers.py).
+    checks (every formula also takes arrays of sizes: tests/test_layers.py). `fuses`: what an
+    inference runtime fuses it as (Fuses), for the latency model.
     """
 
     def deco(fn: F) -> F:
@@ -209,7 +217,7 @@ def register(
             if name in KINDS:
                 raise RuntimeError(f"layer kind {name!r} registered twice")
             KINDS[name] = Kind(
-                name, fn, args, variadic, storage, elementwise, sugar, calls, example or {}
+                name, fn, args, variadic, storage, elementwise, sugar, calls, example or {}, fuses
             )
         return fn
 
@@ -323,7 +331,7 @@ def _convolution(x: Shape, y: Shape, k: Pair, groups: int, bias: bool, positions
     return Result(y, cost, "depthwise") if groups == x.c else Result(y, cost, "group", groups)
 
 
-@register("conv", calls=CONV2D, sugar=True, example={"out": 8, "k": 3, "stride": 2})
+@register("conv", calls=CONV2D, sugar=True, example={"out": 8, "k": 3, "stride": 2}, fuses="conv")
 def conv(
     x: Shape,
     *,
@@ -355,7 +363,7 @@ def conv(
     return _convolution(x, Shape(out, y.h, y.w), k, groups, bias, y.h * y.w)
 
 
-@register("dwconv", calls=CONV2D, sugar=True)
+@register("dwconv", calls=CONV2D, sugar=True, fuses="conv")
 def dwconv(
     x: Shape,
     *,
@@ -481,7 +489,7 @@ every position, torch twice that (ptflops 0.7.5 linear_flops_counter_hook, fvcor
 linear_flop_jit, thop 0.1.1 count_linear; run by scripts/check_kinds.py)."""
 
 
-@register("fc", "linear", calls=LINEAR, sugar=True, example={"out": 10})
+@register("fc", "linear", calls=LINEAR, sugar=True, example={"out": 10}, fuses="fc")
 def fc(x: Shape, *, out: int, bias: bool = True) -> Result:
     """Fully connected layer on the flattened input (N = C*H*W inputs).
 
@@ -512,6 +520,7 @@ def pwlinear(x: Shape, *, out: int, bias: bool = True) -> Result:
     "bn",
     storage="inplace",
     elementwise=True,
+    fuses="bn",
     calls={
         "nn.BatchNorm2d": counts(
             paper=IGNORED,
@@ -623,10 +632,18 @@ ACT_CALLS: dict[str, dict[str, Counts]] = {
 }
 """The PyTorch module and function computing each activation, as the conventions count them."""
 
+FUSED_ACTIVATIONS = ("relu", "relu6", "sigmoid", "hsigmoid", "hswish")
+"""The activations ONNX Runtime fuses into the node before (its FusedConv and NCHWc
+convolutions take these; swish becomes a node of its own, gelu several)."""
+
 for _name, _per_element in ACT_FLOPS.items():
-    register(_name, storage="inplace", elementwise=True, calls=ACT_CALLS[_name])(
-        _activation(_name, _per_element)
-    )
+    register(
+        _name,
+        storage="inplace",
+        elementwise=True,
+        calls=ACT_CALLS[_name],
+        fuses="act" if _name in FUSED_ACTIVATIONS else "",
+    )(_activation(_name, _per_element))
 
 
 @register("scale", elementwise=True, calls={"Tensor.__mul__": UNCOUNTED})
@@ -833,6 +850,7 @@ def _elementwise(xs: tuple[Shape, ...], y: Shape) -> Result:
     variadic=True,
     storage="inplace",
     elementwise=True,
+    fuses="add",
     calls={"Tensor.__add__": UNCOUNTED, "torch.add": _ptflops(MERGE)},
 )
 def add(xs: tuple[Shape, ...]) -> Result:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from convcost import analyze_name
+from convcost import analyze_name, layers
 from convcost.calculator import LayerOptions, layer_report
 from convcost.latency import device_names, estimate, load_device, parse_device
 from convcost.shapes import parse_hwc
@@ -86,7 +86,7 @@ def test_analyze_with_device_json(run):
     assert data["totals"]["latency_ms"] == pytest.approx(
         sum(x["latency_ms"] for x in data["layers"])
     )
-    assert {x["bound"] for x in data["layers"]} <= {"compute", "memory", "view"}
+    assert {x["bound"] for x in data["layers"]} <= {"compute", "memory", "fused", "view"}
     assert "mobile-cpu" in data["device"]
 
 
@@ -378,7 +378,7 @@ def test_conv_bn_relu_fused_is_one_node(spec_file):
     conv, bn, relu = estimate(r, fused)
     macs, traffic = 16 * 8 * 8, (16 * 8 * 2 + 64) * 4  # MACs; (in + out + weights) x 4 bytes
     assert conv.ms == pytest.approx((macs / (10e9 * 0.5) + traffic / 5e9 + 1e-6) * 1e3)
-    assert bn == relu == (0.0, "")
+    assert bn == relu == (0.0, "fused")  # folded into the conv: no time of its own
     alone = estimate(r, parse_device(KINDS, "x"))
     assert alone[0] == conv and all(t.ms > 1e-3 for t in alone)  # 1 us launch each
     # a conv read by two layers keeps its bn: the runtime cannot fold it
@@ -475,3 +475,23 @@ def test_new_keys_default_to_the_old_model():
     # a profile without them: max(work, memory), no fusion, no cost per group, splits are views
     d = parse_device(GOOD, "x")
     assert (d.combine, d.fuse, d.group_us, d.copy_splits) == ("max", (), 0.0, False)
+
+
+def test_what_each_kind_fuses_as_is_registered():
+    # ONNX Runtime's CPU provider: Conv+BatchNormalization folding, FusedConv activations
+    # (Relu, Clip, Sigmoid, HardSigmoid, and HardSwish in its NCHWc convolutions), Add+Relu;
+    # seen in the optimized graphs of the zoo (docs/devices.md)
+    roles = {name: k.fuses for name, k in layers.KINDS.items() if k.fuses}
+    assert roles == {
+        "conv": "conv",
+        "dwconv": "conv",
+        "fc": "fc",
+        "linear": "fc",
+        "bn": "bn",
+        "relu": "act",
+        "relu6": "act",
+        "sigmoid": "act",
+        "hsigmoid": "act",
+        "hswish": "act",
+        "add": "add",
+    }

@@ -44,7 +44,7 @@ class Row(NamedTuple):
     cost: Cost
     mem_access_bytes: int  # mem_access x bytes per element
     ms: float  # the estimated latency with --device (else 0.0)
-    bound: str  # per layer with --device: "compute", "memory" or "view"; else ""
+    bound: str  # per layer with --device: "compute", "memory", "fused" or "view"; else ""
     counted: int  # what --convention counts (else 0)
 
 
@@ -73,7 +73,8 @@ class AnalyzeView(NamedTuple):
             total_ms = f"{self.total.ms:.3f}"
             if self.by == "layer":
                 extra = [
-                    [f"{r.ms:.4f}" if r.bound != "view" else "-", r.bound] for r in self.layers
+                    [f"{r.ms:.4f}" if r.bound not in ("view", "fused") else "-", r.bound]
+                    for r in self.layers
                 ]
                 grid = columns(grid, ["est. ms", "bound"], extra, [total_ms, ""], self.device, [1])
             else:
