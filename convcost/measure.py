@@ -252,30 +252,14 @@ def _exported_tensors(report: Report, path: str) -> list[str | None]:
 
 def _imported_tensors(report: Report, path: str) -> list[str | None]:
     """Each layer's output tensor in the ONNX file `report` was read from: the output of the
-    node onnx_import made the layer of (read again, noting each layer's node)."""
-    from convcost.files import read_bytes
-    from convcost.onnx_import import MAX_ONNX_BYTES, _Importer, _schema
+    node onnx_import made the layer of (the file read again)."""
+    from convcost.onnx_import import import_onnx_tensors
 
-    class Noting(_Importer):
-        """The importer, noting the tensor each layer writes."""
-
-        tensors: list[str]
-
-        def emit(self, node: Any, kind: str, *args: Any, **kwargs: Any) -> Any:
-            before = len(self.layers)
-            y = super().emit(node, kind, *args, **kwargs)
-            if len(self.layers) > before:
-                self.tensors.append(str(node.output[0]))
-            return y
-
-    model = _schema().ModelProto.FromString(read_bytes(path, path, "ONNX model", MAX_ONNX_BYTES))
-    dims = str(report.params.get("input", ""))
-    wanted = tuple(int(d) for d in dims.split("x")) if dims else None
-    im = Noting(model, path, wanted, "zero")  # unknown ops were refused or allowed already
-    im.tensors = []
-    if [x.path for x in im.run().layers] != [x.path for x in report.layers]:
+    dims = str(report.params.get("input", "")) or None
+    read, tensors = import_onnx_tensors(path, dims, "zero")  # unknown ops: decided already
+    if [x.path for x in read.layers] != [x.path for x in report.layers]:
         raise ConvcostError(f"{path}: the report to measure is not this file's")
-    return list(im.tensors)
+    return list(tensors)
 
 
 # -- ORT's profile ----------------------------------------------------------------------------

@@ -129,6 +129,20 @@ def import_onnx(
     """The Report of the ONNX model at `path`, per sample (batch 1). `input_dims` fills or
     checks the input's sizes (see parse_input); `unknown`: "error" refuses an op convcost has
     no kind for, "zero" counts it as free and lists it in the report's params."""
+    return _importer(path, input_dims, unknown, label).run()
+
+
+def import_onnx_tensors(
+    path: str, input_dims: str | None = None, unknown: str = "error", label: str | None = None
+) -> tuple[Report, list[str]]:
+    """`import_onnx`'s Report, and the graph tensor each of its layers writes (the output of
+    the node it was made of): what `convcost measure` maps ONNX Runtime's nodes back by."""
+    im = _importer(path, input_dims, unknown, label)
+    return im.run(), im.tensors
+
+
+def _importer(path: str, input_dims: str | None, unknown: str, label: str | None) -> _Importer:
+    """The importer of the ONNX model at `path`, its file read and checked (import_onnx)."""
     label = path if label is None else label
     if unknown not in UNKNOWN_MODES:
         raise ConvcostError(f"--unknown must be error or zero, got {unknown!r}")
@@ -141,7 +155,7 @@ def import_onnx(
     if model.ir_version <= 0 or not model.HasField("graph") or not model.graph.node:
         raise ConvcostError(f"cannot read {label}: not an ONNX model (no graph)")
     wanted = parse_input(input_dims) if input_dims is not None else None
-    return _Importer(model, label, wanted, unknown).run()
+    return _Importer(model, label, wanted, unknown)
 
 
 class _Importer:
@@ -157,6 +171,7 @@ class _Importer:
         self.nodes = list(self.graph.node)
         self.values: dict[str, Value] = {}
         self.layers: list[LayerCost] = []
+        self.tensors: list[str] = []  # each layer's output tensor: its node's first output
         self.modules: list[str] = []  # each layer's module path (see _paths)
         self.unknown: list[tuple[str, str]] = []  # (node, op) counted as free
         self.extra_pads: dict[int, tuple[int, int, int, int]] = {}  # node -> Pad folded in
@@ -372,6 +387,7 @@ class _Importer:
                 f"{layer.cost.params:,}",
             )
         self.layers.append(layer._replace(sources=tuple(t.src for t in inputs)))
+        self.tensors.append(str(node.output[0]))
         self.modules.append(self.module(node))
         return layer.out
 
