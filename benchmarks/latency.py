@@ -5,14 +5,15 @@ Run from anywhere, with the interpreter convcost is installed in (onnx and onnxr
     python benchmarks/latency.py [--runs 5] [--budget 60] [--profile FILE] [--save FILE]
 
 Each built-in network (the zoo, default params, batch 1) is exported to ONNX in a temporary
-folder and timed in ONNX Runtime on one thread (convcost.runtime: every graph optimisation;
-the median of --runs runs after one warm-up). The estimate comes from a profile calibrated on
-this machine first (convcost.calibrate with --budget seconds; or --profile FILE, a profile
-written before), and from each shipped profile. Printed per network: MACs, the calibrated
-estimate, the measured time and the error; then, per profile, the Spearman rank correlation of
-estimate vs measured and of MACs vs measured over the networks under 1 GMAC and over all, and
-the median |error|. Targets (issue 16): Spearman >= 0.97 under 1 GMAC and median |error| <=
-15% for the calibrated profile. A report, not a test: exit 1 only if something fails to run.
+folder and timed in ONNX Runtime on one thread (convcost.runtime: every graph optimisation; the
+median of --runs runs after one warm-up, taken round-robin over the networks). The estimate
+comes from a profile calibrated on this machine first (convcost.calibrate with --budget
+seconds; or --profile FILE, a profile written before), and from each shipped profile. Printed
+per network: MACs, the calibrated estimate, the measured time and the error; then, per profile,
+the Spearman rank correlation of estimate vs measured and of MACs vs measured over the networks
+under 1 GMAC and over all, and the median |error|. Targets (issue 16): Spearman >= 0.97 under 1
+GMAC and median |error| <= 15% for the calibrated profile. A report, not a test: exit 1 only if
+something fails to run.
 """
 
 from __future__ import annotations
@@ -65,19 +66,23 @@ def spearman(a: list[float], b: list[float]) -> float:
 
 
 def measure(reports: Mapping[str, Report], runs: int) -> dict[str, float]:
-    """Median ms of each network, one thread, batch 1."""
-    out = {}
+    """Median ms of each network, one thread, batch 1. Runs go round-robin over the networks
+    (every session open at once), so a burst of load on the machine hits them all alike rather
+    than one network's runs."""
     with tempfile.TemporaryDirectory(prefix="convcost-latency-") as folder:
+        sessions = {}
         for name, report in reports.items():
             path = os.path.join(folder, f"{name}.onnx")
             export_onnx(report, path)
             sess = session(path, 1)
-            out[name] = statistics.median(timed(sess, zeros(sess), runs, WARMUP)) * 1e3
-            os.remove(path)
-            if os.path.exists(path + ".data"):
-                os.remove(path + ".data")
-            print(f"  measured {name}: {out[name]:.2f} ms", file=sys.stderr, flush=True)
-    return out
+            sessions[name] = (sess, zeros(sess))
+            timed(sess, sessions[name][1], WARMUP, 0)
+        times: dict[str, list[float]] = {name: [] for name in reports}
+        for r in range(runs):
+            for name, (sess, feed) in sessions.items():
+                times[name] += timed(sess, feed, 1, 0)
+            print(f"  round {r + 1} of {runs}", file=sys.stderr, flush=True)
+    return {name: statistics.median(t) * 1e3 for name, t in times.items()}
 
 
 def summary(

@@ -16,10 +16,11 @@ The model is linear in its figures once `combine: sum` is chosen: a network's ti
 with one rate per category c (standard, pointwise, depthwise, group, fc, other), so the fit
 is a non-negative least squares on relative error: each benchmark's row and its measured time
 divided by that time (Lawson and Hanson's active-set method; numpy, imported when fitting).
-Every FUSIONS entry is on, as ONNX Runtime fuses them all. The benchmarks are run in an order
-that covers every family first; within the budget, every fourth one measured is held out of the
-fit, and the profile's median absolute error on those is reported. Only fp32 is measured: the
-profile's fp16 and int8 rates are its fp32 rate, and it says so.
+Every FUSIONS entry is on, as ONNX Runtime fuses them all. The benchmarks are loaded in an
+order that covers every family first, then timed round-robin for the rest of the budget (see
+`calibrate`); every fourth one measured is held out of the fit, and the profile's median
+absolute error on those is reported. Only fp32 is measured: the profile's fp16 and int8 rates
+are its fp32 rate, and it says so.
 """
 
 from __future__ import annotations
@@ -54,8 +55,11 @@ MAX_BUDGET_S = 3600.0
 """A budget's range: a second (a coarse fit of the first few benchmarks) to an hour."""
 HOLD_OUT_EVERY = 4
 """Every fourth benchmark measured is held out of the fit (the 4th, 8th, ...)."""
-MIN_RUNS, MAX_RUNS = 3, 50
-"""Timed runs per benchmark: at least 3 (a median), at most 50."""
+MAX_RUNS = 10_000
+"""Rounds of timed runs at most (each benchmark runs once a round): the budget ends them."""
+SETUP_SHARE = 0.5
+"""Of the budget, what building, exporting and loading the benchmarks may take; the rest
+times them, round-robin."""
 WARMUP = 2
 """Untimed runs before the timed ones (ORT allocates and packs weights on the first)."""
 SETUP_GUESS_S = 0.15
@@ -377,26 +381,26 @@ def calibrate(
     """Measure the benchmarks that fit in `budget_s` seconds on `threads` threads, fit a profile
     named `name` to them and judge it on the held-out ones (see the module docstring).
 
-    The budget bounds the whole run: a benchmark starts only if the mean setup of those before
-    (build, export, load) and its minimum runs fit in what is left, less FIT_RESERVE_S; its runs
-    are its share of what is left (split evenly over the benchmarks not yet run), 3 to 50.
+    The budget bounds the whole run, less FIT_RESERVE_S for the fit. First each benchmark is
+    built, exported, loaded and run WARMUP times, while the mean setup so far fits in
+    SETUP_SHARE of the budget; then all of them run round-robin, one timed run each per round,
+    until the budget is spent (MAX_RUNS rounds at most): a burst of load on the machine then
+    hits every benchmark alike instead of a few. Each benchmark's time is the median of its
+    rounds (its last warm-up run if no round fitted), less the empty run's.
     """
     budget_s, threads = check_budget(budget_s), check_threads(threads)
     start = time.perf_counter()
     deadline = start + budget_s - FIT_RESERVE_S
+    setup_deadline = start + SETUP_SHARE * (budget_s - FIT_RESERVE_S)
     here = machine(threads)
-    todo = ordered()
-    done: list[tuple[Benchmark, Report, int, float]] = []  # with runs and median seconds
+    loaded: list[tuple[Benchmark, Report, Any, dict[str, Any], float]] = []  # with a first time
     setups: list[float] = []
     with tempfile.TemporaryDirectory(prefix="convcost-calibrate-") as folder:
-
-        def step(i: int, b: Benchmark) -> tuple[Report, int, float] | None:
-            """Run benchmark `b` (the i-th): its report, runs and median, or None if it does
-            not fit in the time left."""
+        for i, b in enumerate([EMPTY, *ordered()]):  # the empty run first: never short of time
             now = time.perf_counter()
             setup = statistics.fmean(setups) if setups else SETUP_GUESS_S
-            if now + setup > deadline:
-                return None
+            if i and now + setup > setup_deadline:
+                break
             if progress is not None:
                 progress(min((now - start) / budget_s, 1.0), b.name)
             report = report_of(b)
@@ -404,21 +408,28 @@ def calibrate(
             export_onnx(report, path)
             sess = session(path, threads)
             feed = zeros(sess)
-            first = statistics.median(timed(sess, feed, 1, WARMUP))
-            setups.append(time.perf_counter() - now)
-            left = deadline - time.perf_counter()
-            share = left / max(len(todo) - i, 1)
-            runs = max(MIN_RUNS, min(MAX_RUNS, int(share / max(first, 1e-6))))
-            runs = min(runs, max(1, int(left / max(first, 1e-6))))
-            return report, runs, statistics.median(timed(sess, feed, runs, 0))
-
-        baseline = step(len(todo), EMPTY)  # first, and never short of time (budget >= 1 s)
-        empty = baseline[2] if baseline else 0.0
-        for i, b in enumerate(todo):
-            got = step(i, b)
-            if got is None:
+            first = timed(sess, feed, 1, WARMUP - 1)[0]
+            if i:  # the empty run's setup also imported onnx, onnxruntime and numpy
+                setups.append(time.perf_counter() - now)
+            loaded.append((b, report, sess, feed, first))
+        times: list[list[float]] = [[] for _ in loaded]
+        round_s = sum(first for *_, first in loaded)
+        for r in range(MAX_RUNS):
+            if time.perf_counter() + round_s > deadline:
                 break
-            done.append((b, got[0], got[1], max(got[2] - empty, 1e-7)))
+            if progress is not None:
+                now = time.perf_counter()
+                progress(min((now - start) / budget_s, 1.0), f"round {r + 1}")
+            for (_, _, sess, feed, _), t in zip(loaded, times, strict=True):
+                t += timed(sess, feed, 1, 0)
+    medians = [
+        statistics.median(t) if t else first for t, (*_, first) in zip(times, loaded, strict=True)
+    ]
+    empty = medians[0]
+    done = [
+        (b, report, len(t), max(m - empty, 1e-7))
+        for (b, report, *_), t, m in zip(loaded[1:], times[1:], medians[1:], strict=True)
+    ]
     if progress is not None:
         progress(min((time.perf_counter() - start) / budget_s, 1.0), "fitting")
     if len(done) < 2:
