@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from convcost.errors import ConvcostError
 from convcost.expand import analyze
-from convcost.files import write_output
+from convcost.files import check_writable, write_output
 from convcost.latency import FUSIONS, RANGES, Device, estimate, layer_terms, parse_device
 from convcost.layers import CATEGORIES
 from convcost.onnx_export import export_onnx
@@ -604,6 +604,7 @@ def run(
 ) -> Calibration:
     """Calibrate and write the profile to `output` atomically, named after the file (my-cpu
     for my-cpu.yaml): what `convcost calibrate -o FILE` does."""
+    check_writable(output)  # not after the whole budget
     stem = os.path.splitext(os.path.basename(output))[0] or "calibrated"
     calibration = calibrate(budget_s, threads, progress, name=stem)
     write_output(output, calibration.text)

@@ -226,6 +226,25 @@ def write_pieces(fd: int, text: str | bytes | Iterable[str]) -> None:
                 f.write(encoded(piece))
 
 
+def check_writable(path: str) -> None:
+    """A ConvcostError now, before minutes of work, if `path` surely cannot be written (as
+    write_output would find at the end): a directory, or a new file in a folder that does not
+    exist or that this user may not write into."""
+    import errno
+
+    if os.path.isdir(path):
+        raise ConvcostError(f"cannot write {path}: it is a directory")
+    if os.path.exists(path):
+        if not os.access(path, os.W_OK):
+            raise write_error(path, OSError(errno.EACCES, os.strerror(errno.EACCES)))
+        return
+    folder = os.path.dirname(os.path.realpath(path))
+    if not os.path.isdir(folder):
+        raise write_error(path, OSError(errno.ENOENT, os.strerror(errno.ENOENT)))
+    if not os.access(folder, os.W_OK):
+        raise write_error(path, OSError(errno.EACCES, os.strerror(errno.EACCES)))
+
+
 def write_error(path: str, e: OSError) -> ConvcostError:
     """`cannot write PATH: REASON`."""
     return ConvcostError(f"cannot write {path}: {e.strerror or type(e).__name__}")

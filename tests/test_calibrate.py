@@ -257,3 +257,10 @@ def test_the_command_refuses_bad_options(run, tmp_path, args, message):
     result = run("calibrate", "-o", str(out), *args)
     assert result.exit_code == 2 and message in result.stderr + result.stdout
     assert "Traceback" not in result.stderr and not out.exists()
+
+
+@pytest.mark.parametrize("where", ["missing/p.yaml", "."], ids=["no-folder", "a-directory"])
+def test_an_unwritable_profile_is_refused_before_measuring(run, tmp_path, monkeypatch, where):
+    monkeypatch.setattr(convcost.calibrate, "calibrate", lambda *a, **k: pytest.fail("measured"))
+    result = run("calibrate", "-o", str(tmp_path / where), "--budget", "60s")
+    assert result.exit_code == 2 and f"cannot write {tmp_path / where}" in result.stderr
