@@ -277,6 +277,20 @@ def parse_device(text: str, file: str) -> Device:
             problems.append(e)
             return default
 
+    def one_of(key: str, allowed: tuple[str, ...]) -> str:
+        """A text among `allowed` (the first by default); else a problem, and the default."""
+        value = string(key, allowed[0])
+        if value not in allowed:
+            problems.append(
+                p.fail(
+                    top[key][1],
+                    f"{key} must be one of {', '.join(allowed)}, got '{value}'"
+                    f"{did_you_mean(value, allowed)}",
+                )
+            )
+            return allowed[0]
+        return value
+
     def table(key: str, example: str) -> dict[str, tuple[yaml.Node, yaml.Node]]:
         if key not in top:
             return {}
@@ -320,25 +334,9 @@ def parse_device(text: str, file: str) -> Device:
         else None
     )
     launch = number(top["launch_us"][1], "launch_us", "launch_us") if "launch_us" in top else None
-    group_launches = string("group_launches", "once")
-    if group_launches not in GROUP_LAUNCHES:
-        problems.append(
-            p.fail(
-                top["group_launches"][1],
-                f"group_launches must be one of {', '.join(GROUP_LAUNCHES)}, "
-                f"got '{group_launches}'{did_you_mean(group_launches, GROUP_LAUNCHES)}",
-            )
-        )
+    group_launches = one_of("group_launches", GROUP_LAUNCHES)
     group_us = number(top["group_us"][1], "group_us", "group_us") if "group_us" in top else 0.0
-    combine = string("combine", "max")
-    if combine not in COMBINE:
-        problems.append(
-            p.fail(
-                top["combine"][1],
-                f"combine must be one of {', '.join(COMBINE)}, got '{combine}'"
-                f"{did_you_mean(combine, COMBINE)}",
-            )
-        )
+    combine = one_of("combine", COMBINE)
     fuse = fusions(top["fuse"][1]) if "fuse" in top else ()
     copy_splits = boolean("copy_splits")
     raise_problems(problems, file)

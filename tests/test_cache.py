@@ -99,7 +99,6 @@ def test_a_folder_others_may_write_is_not_written(folder):
     assert list(folder.iterdir()) == []
 
 
-@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are POSIX")
 def test_a_fifo_in_place_of_the_file_does_not_hang(folder):
     folder.mkdir(mode=0o700)
     os.mkfifo(folder / "mobilenet_v1.pickle", 0o600)

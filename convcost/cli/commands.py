@@ -33,7 +33,7 @@ from convcost.cli.options import (
     precision_option,
     sets_option,
 )
-from convcost.cli.output import emit, write_atomic
+from convcost.cli.output import emit, progress, write_atomic
 from convcost.errors import ConvcostError, ExitStatus
 
 
@@ -502,8 +502,7 @@ def measure(
     convcost measure resnet18 --set resolution=160 --batch 8 --threads 2
     convcost measure model.onnx --input 1x3x224x224 --device desktop-cpu -f json
     """
-    import contextlib
-    import functools
+    import itertools
 
     from convcost import measure as engine
     from convcost.render import measure as view
@@ -511,16 +510,14 @@ def measure(
     engine.check_options(threads, runs, warmup, batch)
     report = analyzed(spec, sets)
     estimate = timed(report, device, precision)
-    bar: Any = contextlib.nullcontext()
-    step = None
-    if sys.stderr.isatty():
-        from rich.console import Console
-        from rich.progress import Progress
+    total = engine.steps(runs, warmup)
+    with progress(f"measuring {printable_name(spec)}", total) as update:
+        done = itertools.count(1)
 
-        bar = Progress(console=Console(stderr=True), transient=True)
-        task = bar.add_task(f"measuring {printable_name(spec)}", total=engine.steps(runs, warmup))
-        step = functools.partial(bar.advance, task)
-    with bar:
+        def step() -> None:
+            if update is not None:
+                update(next(done), "")
+
         onnx_file = spec if is_onnx(spec) else None
         m = engine.measure(report, onnx_file, threads, runs, warmup, batch, step)
     emit(fmt, view.build(m, estimate))
@@ -562,27 +559,13 @@ def calibrate(output: str, budget: str, threads: int, fmt: str) -> None:
     convcost calibrate -o my-cpu.yaml
     convcost compare --all --device my-cpu.yaml
     """
-    import contextlib
-
     from convcost import calibrate as engine
     from convcost.render import calibrate as view
 
     seconds = engine.parse_budget(budget)
     engine.check_threads(threads)
-    bar: Any = contextlib.nullcontext()
-    progress = None
-    if sys.stderr.isatty():
-        from rich.console import Console
-        from rich.progress import Progress
-
-        bar = Progress(console=Console(stderr=True), transient=True)
-        task = bar.add_task("calibrating", total=1.0)
-
-        def progress(done: float, what: str) -> None:
-            bar.update(task, completed=done, description=f"calibrating: {what}")
-
-    with bar:
-        calibration = engine.run(output, seconds, threads, progress)
+    with progress("calibrating", 1.0) as update:
+        calibration = engine.run(output, seconds, threads, update)
     emit(fmt, view.build(calibration, output))
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import contextlib
+import sys
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING
 
 import click
@@ -38,3 +40,22 @@ def write_atomic(path: str, text: str | bytes | Iterable[str]) -> None:
     from convcost.files import write_output
 
     write_output(path, text)
+
+
+@contextlib.contextmanager
+def progress(what: str, total: float) -> Iterator[Callable[[float, str], None] | None]:
+    """A progress bar on stderr while the block runs, only when stderr is a terminal (rich
+    imported then): yields `update(done, note)`, `done` out of `total`; else None."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(what, total=total)
+
+        def update(done: float, note: str) -> None:
+            bar.update(task, completed=done, description=f"{what}: {note}" if note else what)
+
+        yield update
