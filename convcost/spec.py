@@ -8,6 +8,7 @@ formula: layer kinds are looked up in the registry only for their argument names
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import cache
 from typing import NamedTuple
 
 import yaml
@@ -385,7 +386,7 @@ class Parser(Reader):
         fields: Mapping[str, tuple[yaml.Node, yaml.Node]],
         args: Mapping[str, Value],
     ) -> None:
-        allowed = [*KINDS[kind].args, *(SUGAR if KINDS[kind].sugar else ())]
+        allowed = _allowed(kind)
         call = args["torch"].raw if "torch" in args else None
         if call is not None and not isinstance(call, str):
             raise self.fail(fields["torch"][1], "torch must be a text (a PyTorch call)")
@@ -473,3 +474,9 @@ class Parser(Reader):
 def activation_names() -> dict[str, str]:
     """Activation names usable as values in expressions (`act: relu`, `act: act`)."""
     return {a: a for a in ACTIVATIONS}
+
+
+@cache
+def _allowed(kind: str) -> tuple[str, ...]:
+    """The arguments a layer of `kind` may be given: its own, and bn/act if it takes them."""
+    return (*KINDS[kind].args, *(SUGAR if KINDS[kind].sugar else ()))

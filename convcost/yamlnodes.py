@@ -238,6 +238,8 @@ class Reader:
         self.root = tree.root
         self.seen: set[int] | None = set() if tree.aliases else None  # None: no node twice
         self.constructor = yaml.constructor.SafeConstructor()
+        self.plain_scalars: dict[tuple[str, str], Any] = {}  # scalar()'s value of each distinct
+        # plain scalar read (a spec repeats `conv`, `out` and `3` thousands of times)
 
     def loc(self, node: yaml.Node) -> Loc:
         """Where `node` starts: file, 1-based line and column."""
@@ -357,9 +359,16 @@ class Reader:
         otherwise (064 octal, 1:04 base 60, 0x10, 1_000), non-finite numbers, numbers beyond
         MAX_MAGNITUDE, dates and merge keys are refused."""
         text: str = node.value
-        tag = node.tag
         if getattr(node, "style", None):  # quoted, or a | > block: text
             return text
+        key = (node.tag, text)
+        if key in self.plain_scalars:
+            return self.plain_scalars[key]
+        value = self.plain_scalars[key] = self._plain_scalar(node, *key)
+        return value
+
+    def _plain_scalar(self, node: yaml.Node, tag: str, text: str) -> Any:
+        """scalar() of a plain (unquoted) scalar, which its tag and text decide."""
         if tag == STR and not LEADING_ZERO.fullmatch(text):
             return text
         if tag in (INT, FLOAT, STR):

@@ -548,3 +548,21 @@ def test_from_names_are_scoped_to_their_list_and_its_enclosing_ones():
 def test_from_errors_are_located(run, spec_file, body, message):
     err = failing(run, "analyze", spec_file(HEAD + "layers:\n" + body))
     assert message in err and ":5:" in err
+
+
+def test_expanded_layers_keep_every_field_their_formula_gave():
+    """expand builds each layer anew from run_layer's (path, line, sources, branch and torch
+    are its own): no other field is lost, whatever fields LayerCost gains."""
+    from convcost.report import run_layer
+    from convcost.zoo import load
+
+    own = {"path", "line", "sources", "branch", "torch"}
+    for name in ("shufflenet", "shufflenet_v2", "inception_v3", "convnext_tiny"):
+        report = analyze(load(name))
+        for x in report.layers:
+            shapes = [report.layers[i].out if i >= 0 else report.input for i in x.sources]
+            fresh = run_layer(x.kind, shapes, x.args, x.path)._asdict()
+            mine = x._asdict()
+            assert {k: mine[k] for k in fresh if k not in own} == {
+                k: v for k, v in fresh.items() if k not in own
+            }, x.path

@@ -103,12 +103,16 @@ def analyzed(spec: str, sets: dict[str, str]) -> Report:
     if is_onnx(spec):
         return onnx_report(spec, sets)
     _no_input_option()
-    from convcost.cache import builtin_report
-    from convcost.expand import analyze as run
     from convcost.zoo import builtin_name, load
 
     name = None if sets else builtin_name(spec)
-    return builtin_report(name) if name else run(load(spec), sets)
+    if name is None:
+        from convcost.expand import analyze as run
+
+        return run(load(spec), sets)
+    from convcost.cache import builtin_report
+
+    return builtin_report(name)
 
 
 def _no_input_option() -> None:
