@@ -379,8 +379,8 @@ def dwconv(
 ) -> Result:
     """Depthwise convolution: conv with groups = C_in and C_out = mult * C_in.
 
-    MACs = k_h * k_w * mult * C_in * H_out * W_out (MobileNet v1 Eq. 3); see conv (and its
-    padding, 'same' by default).
+    MACs = k_h * k_w * mult * C_in * H_out * W_out (MobileNet v1 Eq. 3)
+    The rest as conv's (and its padding, 'same' by default).
     """
     _at_least(1, mult=mult)
     return conv(

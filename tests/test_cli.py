@@ -315,7 +315,8 @@ def test_precision_scales_bytes(run, precision, size):
 
 # One invocation per command that prints a report (plot writes an image: tests/test_plot.py;
 # import writes a spec: tests/test_import.py; export a model: tests/test_onnx_export.py;
-# calibrate measures for seconds: tests/test_calibrate.py).
+# calibrate measures for seconds: tests/test_calibrate.py; report writes a page:
+# tests/test_report.py).
 REPORTS = {
     "analyze": ["analyze", "mobilenet_v1", "--by", "category"],
     "compare": ["compare", "vgg16", "mobilenet_v1"],
@@ -340,7 +341,7 @@ REPORTS = {
 
 
 def test_every_report_command_is_in_the_format_test():
-    assert set(REPORTS) == set(COMMANDS) - {"plot", "import", "export", "calibrate"}
+    assert set(REPORTS) == set(COMMANDS) - {"plot", "import", "export", "calibrate", "report"}
 
 
 @pytest.mark.parametrize("command", sorted(REPORTS))

@@ -32,6 +32,7 @@ STAGES: list[tuple[str, ...]] = [
         "runtime",
         "measure",
         "calibrate",
+        "formulas",
     ),
     ("render", "plot"),  # views and renderers
     ("api", "cli", "__init__", "__main__"),  # the Python API and the command line

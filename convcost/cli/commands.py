@@ -633,6 +633,74 @@ def import_(model: str, name: str | None) -> None:
         write_atomic(output, text)
 
 
+@cli.command()
+@click.argument("spec")
+@sets_option
+@onnx_options
+@precision_option
+@device_option
+@convention_option
+@click.option(
+    "--compare",
+    "others",
+    multiple=True,
+    metavar="NAME",
+    help="Put another network beside it (repeatable; NAME@KEY=VALUE,... for params).",
+)
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    metavar="FILE",
+    help="The HTML page to write (atomically); - is standard output.",
+)
+def report(
+    spec: str,
+    sets: dict[str, str],
+    precision: str,
+    device: str | None,
+    convention: str | None,
+    others: tuple[str, ...],
+    output: str,
+) -> None:
+    """One self-contained HTML page of SPEC: totals, the graph with every node's cost,
+    every layer (sortable, linked with the graph), its formula with its numbers,
+    breakdowns, advice, what each tool counts, and the zoo's Pareto chart.
+
+    \b
+    convcost report mobilenet_v2 -o mobilenet_v2.html
+    convcost report shufflenet_v2 --device mobile-cpu --compare mobilenet_v2 -o s.html
+    convcost report model.onnx --input 1x3x224x224 -o model.html
+    """
+    from convcost.cli.networks import network
+    from convcost.memory import memory
+    from convcost.render import report as view
+
+    loaded, costed, source = network(spec, sets)
+    mem = memory(costed, precision)
+    beside = (
+        [
+            (label, r, memory(r, precision), timed(r, device, precision), counted(r, convention))
+            for label, r in reports(others)
+        ]
+        if others
+        else []
+    )
+    places = [(name, s, r, timed(r, device, precision)) for name, s, r in zoo()]
+    page = view.build(
+        costed,
+        mem,
+        loaded,
+        source,
+        timed(costed, device, precision),
+        counted(costed, convention),
+        beside,
+        places,
+        printable_name(device) if device else "",
+    ).html()
+    write_atomic(output, page) if output != "-" else click.echo(page, nl=False)
+
+
 @cli.command("list")
 @format_option
 def list_(fmt: str) -> None:

@@ -115,6 +115,26 @@ def analyzed(spec: str, sets: dict[str, str]) -> Report:
     return builtin_report(name)
 
 
+def network(spec: str, sets: dict[str, str]) -> tuple[Spec | None, Report, str]:
+    """SPEC (a file, a built-in name or an .onnx file) with --set params: its spec (None for
+    ONNX), its report (a built-in at its defaults from the cache, as `analyzed`) and the file
+    its layers' lines are in."""
+    if is_onnx(spec):
+        return None, onnx_report(spec, sets), printable_name(spec)
+    _no_input_option()
+    from convcost.zoo import builtin_name, load
+
+    loaded = load(spec)
+    name = None if sets else builtin_name(spec)
+    if name is None:
+        from convcost.expand import analyze as run
+
+        return loaded, run(loaded, sets), printable_name(loaded.file)
+    from convcost.cache import builtin_report
+
+    return loaded, builtin_report(name), printable_name(loaded.file)
+
+
 def _no_input_option() -> None:
     """--input is for ONNX files: a spec's input follows its params."""
     if click.get_current_context().meta.get("onnx_input") is not None:
