@@ -18,6 +18,7 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from convcost import __version__
+from convcost.layers import Cost
 from convcost.render.analyze import memory_text
 from convcost.render.table import Grid
 from convcost.render.units import (
@@ -311,6 +312,11 @@ LAYER_COLUMNS = (
 index / intensity, which the script knows), and how it sorts."""
 
 
+ROWS_SHOWN = 1_000
+"""Rows of the layer table shown at first (the rest are written hidden, and shown by the page's
+"show all" button, a filter, a sort or a selection): laying out 10,000 rows took a browser 6 s."""
+
+
 def _layers_section(view: ReportView) -> str:
     a = view.analyze
     r, mem = a.report, a.memory
@@ -345,14 +351,20 @@ def _layers_section(view: ReportView) -> str:
             cells.append(si(row.counted))
         cells.append(str(x.line) if x.line else "")
         tds = "".join(f"<td>{esc(c)}</td>" for c in cells)
-        rows.append(f'<tr data-path="{esc(x.path)}" data-index="{i}">{tds}</tr>')
+        hidden = " hidden" if i >= ROWS_SHOWN else ""
+        rows.append(f'<tr data-path="{esc(x.path)}" data-index="{i}"{hidden}>{tds}</tr>')
     t = r.totals
     return (
         '<section id="layers-section">\n<h2>Layers</h2>\n'
         '<p><label>filter <input type="search" id="filter" placeholder="path, kind or '
         'category"></label> <span id="filter-count"></span> '
         '<span class="hint">Click a header to sort; click a row to find it in the graph.</span>'
-        "</p>\n"
+        + (
+            f' <button type="button" id="show-all-rows">show all {len(r.layers):,} rows</button>'
+            if len(r.layers) > ROWS_SHOWN
+            else ""
+        )
+        + "</p>\n"
         '<div class="table-wrap"><table id="layers">\n'
         f"<thead><tr>{head}</tr></thead>\n<tbody>\n" + "\n".join(rows) + "\n</tbody>\n"
         f'<tfoot><tr><td></td><td>total</td><td colspan="4">{len(r.layers):,} layers</td>'
@@ -364,38 +376,44 @@ def _layers_section(view: ReportView) -> str:
     )
 
 
-def _bars(rows: Sequence[Row], labels: dict[str, str], total: Row) -> str:
-    """Bars of each group's share of MACs, params and memory access."""
-    t = total
+def _bars(groups: Sequence[tuple[str, Cost, int]], total: tuple[Cost, int]) -> str:
+    """Bars of each group's (name, cost, memory access bytes) share of MACs, params and memory
+    access in `total` (cost, bytes)."""
+    t, t_bytes = total
     out = []
-    for g in rows:
+    for name, cost, nbytes in groups:
         values = (
-            ("MACs", g.cost.macs, t.cost.macs, si(g.cost.macs)),
-            ("params", g.cost.params, t.cost.params, si(g.cost.params)),
-            ("mem access", g.mem_access_bytes, t.mem_access_bytes, binary(g.mem_access_bytes)),
+            ("MACs", cost.macs, t.macs, si(cost.macs)),
+            ("params", cost.params, t.params, si(cost.params)),
+            ("mem access", nbytes, t_bytes, binary(nbytes)),
         )
         bars = "".join(
-            f'<div class="bar-row"><span class="bar-name">{name}</span>'
+            f'<div class="bar-row"><span class="bar-name">{what}</span>'
             f'<span class="bar"><span class="fill q{j}" style="width:'
             f'{100 * share(part, whole):.2f}%"></span></span>'
             f'<span class="bar-value">{esc(text)} ({pct(part, whole)})</span></div>'
-            for j, (name, part, whole, text) in enumerate(values)
+            for j, (what, part, whole, text) in enumerate(values)
         )
-        out.append(
-            f'<div class="group" data-path="{esc(g.name)}"><h4>{esc(labels.get(g.name, g.name))}'
-            f"</h4>{bars}</div>"
-        )
+        out.append(f'<div class="group" data-path="{esc(name)}"><h4>{esc(name)}</h4>{bars}</div>')
     return "\n".join(out)
 
 
 def _breakdown_section(view: ReportView) -> str:
-    cat, blocks = view.categories, view.blocks
+    cat, root = view.categories, view.nodes[0]
+    by_category = [
+        (CATEGORY_LABELS.get(g.name, g.name), g.cost, g.mem_access_bytes) for g in cat.groups
+    ]
+    by_block = [
+        (view.nodes[i].path, view.nodes[i].cost, view.nodes[i].mem_access_bytes)
+        for i in root.children
+    ]
+    total = (cat.total.cost, cat.total.mem_access_bytes)
     return (
         '<section id="breakdown-section">\n<h2>Breakdown</h2>\n'
         '<div class="breakdowns"><div><h3>By category</h3>\n'
-        + _bars(cat.groups, CATEGORY_LABELS, cat.total)
-        + "\n</div><div><h3>By block (first path segment)</h3>\n"
-        + _bars(blocks.groups, {}, blocks.total)
+        + _bars(by_category, total)
+        + "\n</div><div><h3>By block (the graph's top level)</h3>\n"
+        + _bars(by_block, total)
         + "\n</div></div>\n</section>"
     )
 
@@ -476,9 +494,13 @@ def pareto_svg(view: ReportView) -> str:
         f'y2="{HEIGHT - MARGIN}"/>',
         f'<line class="axis" x1="{MARGIN}" y1="{MARGIN}" x2="{MARGIN}" y2="{HEIGHT - MARGIN}"/>',
     ]
-    for e in range(math.ceil(lo), math.floor(hi) + 1):
-        x = px(10**e)
-        tick = f"{10**e:g} ms" if timed else si(10**e)
+    decades = range(math.floor(lo), math.ceil(hi) + 1)
+    steps = (1,) if hi - lo > 3 else (1, 2, 5)
+    for v in (m * 10**e for e in decades for m in steps):
+        if not lo <= math.log10(v) <= hi:
+            continue
+        x = px(v)
+        tick = f"{v:g} ms" if timed else si(int(v))
         out.append(
             f'<line class="grid" x1="{x:.1f}" y1="{MARGIN}" x2="{x:.1f}" y2="{HEIGHT - MARGIN}"/>'
             f'<text class="tick" x="{x:.1f}" y="{HEIGHT - MARGIN + 16}">{esc(tick)}</text>'
@@ -501,14 +523,19 @@ def pareto_svg(view: ReportView) -> str:
             f"{px(p.ms if timed else p.macs):.1f},{py(p.top1 or 0):.1f}" for p in ranked
         )
         out.append(f'<polyline class="front" points="{line}"/>')
-    for p in placed:
+    taken: list[tuple[float, float, float, float]] = []  # the boxes of the labels drawn
+    for p in sorted(placed, key=lambda p: (not p.this, not p.front, p.macs)):
         x, y = px(p.ms if timed else p.macs), py(p.top1 or 0.0)
         cls = "point" + (" front" if p.front else "") + (" this" if p.this else "")
         value = f"{p.ms:.3f} ms" if timed else f"{si(p.macs)} MACs"
+        box = (x + 6, y - 17, x + 8 + LABEL_EM * len(p.label), y - 3)
+        label = ""
+        if not any(_overlap(box, b) for b in taken):  # else only its tooltip names it
+            taken.append(box)
+            label = f'<text x="{x + 7:.1f}" y="{y - 6:.1f}">{esc(p.label)}</text>'
         out.append(
             f'<g class="{cls}"><circle cx="{x:.1f}" cy="{y:.1f}" r="{7 if p.this else 4}">'
-            f"<title>{esc(p.label)}: {esc(value)}, top-1 {p.top1}%</title></circle>"
-            f'<text x="{x + 7:.1f}" y="{y - 6:.1f}">{esc(p.label)}</text></g>'
+            f"<title>{esc(p.label)}: {esc(value)}, top-1 {p.top1}%</title></circle>{label}</g>"
         )
     out.append("</svg>")
     this = next((p for p in points if p.this), None)
@@ -521,9 +548,20 @@ def pareto_svg(view: ReportView) -> str:
     caption = (
         '<p class="caption">Built-in networks at their defaults with a published top-1 '
         "(from each spec's top1:); the line joins the Pareto front (no network is both cheaper "
-        "and more accurate); the larger dot is this report's network.</p>"
+        "and more accurate); the larger dot is this report's network. A point whose name would "
+        "cover another's shows it on hover.</p>"
     )
     return "\n".join(out) + "\n" + caption + note
+
+
+LABEL_EM = 6.6
+"""The width of a character of a point's label, in pixels (11 px sans-serif), for placing
+labels so that none covers another."""
+
+
+def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+    """Whether two boxes (x0, y0, x1, y1) overlap."""
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
 def _footer() -> str:

@@ -1,7 +1,7 @@
 """The view of `convcost report`: everything one HTML page shows of a network, computed once.
 
-Its parts: the `analyze` view (the page embeds its JSON unchanged) and its breakdowns by
-category and by block; the graph as a tree of nodes (the network, its blocks by path, its
+Its parts: the `analyze` view (the page embeds its JSON unchanged) and its breakdown by
+category; the graph as a tree of nodes (the network, its blocks by path, its
 layers; a list too long to draw is cut into runs), with the costs of every node; each layer's
 formula with its numbers, its place in the spec and the guideline findings naming it; the
 `advise`, `explain` and `compare` views; and the zoo's points for the Pareto chart.
@@ -75,7 +75,6 @@ class ReportView(NamedTuple):
 
     analyze: analyze.AnalyzeView
     categories: analyze.AnalyzeView
-    blocks: analyze.AnalyzeView
     nodes: list[Node]
     opened: tuple[int, ...]  # nodes shown open when the page loads
     notes: list[LayerNotes]
@@ -110,7 +109,6 @@ def build(
     spec, report, timing) for the Pareto chart, and the `device` named."""
     view = analyze.build(report, memory, "layer", 1, timing, counted)
     by_category = analyze.build(report, memory, "category")
-    by_block = analyze.build(report, memory, "block")
     nodes = tree(report, view.layers)
     advice = advise.build(report)
     notes = layer_notes(report, spec, source, advice)
@@ -125,7 +123,6 @@ def build(
     return ReportView(
         view,
         by_category,
-        by_block,
         nodes,
         opened(nodes),
         notes,

@@ -15,6 +15,7 @@
   const NL = L.length;
   const NN = N.length;
   const MAX_VISIBLE = 1500;
+  const QUICK_ORDER = 80; // views with more nodes than this skip dagre's crossing minimisation
   const SVGNS = "http://www.w3.org/2000/svg";
   const INPUT = -2; // the input node's id in edges
 
@@ -151,6 +152,29 @@
   }
   const inputText = Array.isArray(A.input) ? A.input.join("x") : String(A.input || "");
 
+  // dagre's crossing minimisation is its slowest phase (long chains of dummy nodes); for
+  // big views a depth-first order (what dagre starts from) is good enough and much faster.
+  function quickOrder(g) {
+    const byRank = [];
+    const seen = new Set();
+    const roots = g.nodes().filter((v) => !g.children(v).length && typeof g.node(v).rank === "number");
+    roots.sort((a, b) => g.node(a).rank - g.node(b).rank);
+    for (const r of roots) {
+      if (seen.has(r)) continue;
+      const stack = [r];
+      while (stack.length) {
+        const v = stack.pop();
+        if (seen.has(v)) continue;
+        seen.add(v);
+        const rank = g.node(v).rank;
+        (byRank[rank] || (byRank[rank] = [])).push(v);
+        const s = g.successors(v) || [];
+        for (let i = s.length - 1; i >= 0; i--) if (!seen.has(s[i])) stack.push(s[i]);
+      }
+    }
+    for (const l of byRank) if (l) l.forEach((v, i) => { g.node(v).order = i; });
+  }
+
   // ---- layout --------------------------------------------------------------------------
   function layout() {
     computeVisible();
@@ -171,7 +195,7 @@
       g.setNode(String(v), { width: s.w, height: s.h });
     }
     for (const [a, b] of edges) g.setEdge(a === INPUT ? "input" : String(a), String(b));
-    dagre.layout(g);
+    dagre.layout(g, visible.length > QUICK_ORDER ? { customOrder: quickOrder } : {});
     pos = new Map();
     const put = (id, key) => {
       const n = g.node(key);
@@ -447,13 +471,19 @@
         break;
       }
       let grown = count;
-      for (const v of frontier) grown += N[v].children.length - 1;
-      if (grown > MAX_VISIBLE) {
-        capNote = "Opened level by level up to " + fmtInt(MAX_VISIBLE) + " nodes; " + fmtInt(frontier.length) +
-          " blocks stay closed (double-click one to open it).";
-        break;
+      let opened = 0;
+      for (const v of frontier) {
+        const more = N[v].children.length - 1;
+        if (grown + more > MAX_VISIBLE) continue;
+        grown += more;
+        open[v] = 1;
+        opened++;
       }
-      for (const v of frontier) open[v] = 1;
+      if (opened < frontier.length) {
+        capNote = "Opened level by level up to " + fmtInt(MAX_VISIBLE) + " nodes; " +
+          fmtInt(frontier.length - opened) + " blocks stay closed (double-click one to open it).";
+        if (!opened) break;
+      }
     }
     draw(selected >= 0 ? visibleFor(selected) : undefined);
   }
@@ -551,6 +581,7 @@
       const r = rows[n.layer];
       if (r) {
         r.classList.add("selected");
+        r.hidden = false; // past the rows shown at first, or filtered out
         marked.push(r);
         if (scroll) scrollRow(r);
       }
@@ -736,8 +767,12 @@
       return a - b;
     });
     const frag = document.createDocumentFragment();
-    for (const k of order) if (rows[k]) frag.appendChild(rows[k]);
+    order.forEach((k, j) => {
+      place[k] = j;
+      if (rows[k]) frag.appendChild(rows[k]);
+    });
     tbody.appendChild(frag);
+    if (!showAll) refreshRows();
     for (const h of table.tHead.querySelectorAll("th[data-key]")) {
       const arrow = h.querySelector(".sort-arrow");
       if (h === th) {
@@ -752,27 +787,36 @@
 
   const filterEl = $("filter");
   const countEl = $("filter-count");
+  const showAllEl = $("show-all-rows");
   let filterTimer = 0;
+  // A big table shows its first ROWS_SHOWN rows (in the current order) until "show all"; a
+  // filter shows every match, and a selected row is always shown.
+  const ROWS_SHOWN = 1000;
+  let showAll = NL <= ROWS_SHOWN;
+  const place = Array.from({ length: NL }, (_, k) => k); // each row's place in the current order
+  function refreshRows() {
+    let shown = 0;
+    for (let k = 0; k < NL; k++) {
+      const r = rows[k];
+      const want = match ? !!match[k] : showAll || place[k] < ROWS_SHOWN;
+      if (want) shown++;
+      const hide = !want && !(r && r.classList.contains("selected"));
+      if (r && r.hidden !== hide) r.hidden = hide;
+    }
+    if (showAllEl) showAllEl.hidden = showAll || !!match;
+    if (!countEl) return;
+    if (match) countEl.textContent = fmtInt(shown) + " of " + fmtInt(NL) + " layers";
+    else if (shown < NL) countEl.textContent = "the first " + fmtInt(shown) + " of " + fmtInt(NL) + " layers";
+    else countEl.textContent = fmtInt(NL) + " layers";
+  }
   function applyFilter() {
     const q = filterEl ? filterEl.value.trim().toLowerCase() : "";
-    let shown = NL;
-    if (!q) {
-      match = null;
-      for (const r of rows) if (r && r.hidden) r.hidden = false;
-    } else {
+    if (!q) match = null;
+    else {
       match = new Uint8Array(NL);
-      shown = 0;
-      for (let k = 0; k < NL; k++) {
-        const ok = hay[k].includes(q);
-        if (ok) {
-          match[k] = 1;
-          shown++;
-        }
-        const r = rows[k];
-        if (r && r.hidden === ok) r.hidden = !ok;
-      }
+      for (let k = 0; k < NL; k++) if (hay[k].includes(q)) match[k] = 1;
     }
-    if (countEl) countEl.textContent = q ? fmtInt(shown) + " of " + fmtInt(NL) + " layers" : fmtInt(NL) + " layers";
+    refreshRows();
     document.body.classList.toggle("filtering", !!q);
     applyFilterToGraph();
   }
@@ -967,7 +1011,13 @@
       filterTimer = setTimeout(applyFilter, 100);
     });
   }
-  if (countEl) countEl.textContent = fmtInt(NL) + " layers";
+  if (showAllEl) {
+    showAllEl.addEventListener("click", () => {
+      showAll = true;
+      refreshRows();
+    });
+  }
+  refreshRows();
 
   // ---- go ------------------------------------------------------------------------------
   draw();
