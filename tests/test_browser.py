@@ -106,15 +106,27 @@ def drawn(driver: Any) -> dict[int, Any]:
     }
 
 
+def drawn_paths(driver: Any) -> dict[int, str]:
+    """The graph's nodes in the page: node id -> data-path (read in one call)."""
+    pairs = driver.execute_script(
+        "return [...document.querySelectorAll('#graph g.node[data-node]')]"
+        ".map(e => [e.dataset.node, e.dataset.path])"
+    )
+    return {int(i): path for i, path in pairs}
+
+
 @pytest.mark.parametrize("name", list(PAGES))
 def test_the_page_loads_with_no_console_message_and_shows_every_layer(driver, pages, name):
     load(driver, pages[name])
     assert driver.get_log("browser") == []
     data = embedded(pages[name])
     layers, nodes = data["analyze"]["layers"], data["nodes"]
-    rows = driver.find_elements("css selector", "#layers tbody tr[data-path]")
-    assert [r.get_attribute("data-path") for r in rows] == [x["path"] for x in layers]
-    shown = drawn(driver)
+    rows = driver.execute_script(
+        "return [...document.querySelectorAll('#layers tbody tr[data-path]')]"
+        ".map(r => r.dataset.path)"
+    )
+    assert rows == [x["path"] for x in layers]
+    shown = drawn_paths(driver)
     assert shown
     leaf = {n["layer"]: i for i, n in enumerate(nodes) if n["layer"] >= 0}
     for i, x in enumerate(layers):
@@ -122,7 +134,7 @@ def test_the_page_loads_with_no_console_message_and_shows_every_layer(driver, pa
         while node not in shown:  # a closed block (or run) holds it
             node = nodes[node]["parent"]
             assert node > 0, f"{x['path']} has no node in the graph, nor any block of it"
-        assert shown[node].get_attribute("data-path") == nodes[node]["path"]
+        assert shown[node] == nodes[node]["path"]
 
 
 def test_clicking_a_node_selects_its_row(driver, pages):
