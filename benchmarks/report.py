@@ -6,8 +6,8 @@ Chromium, in one run.
 Targets (issue 17): the report of MobileNet v2 written in under 1 s; the page of DenseNet-121
 interactive (its script's `data-ready`, the graph drawn and every handler attached) within 2 s
 of navigation in headless Chromium. Also measured: a 10,000-layer spec. Needs Chromium and
-chromedriver (Debian: apt install chromium chromium-driver) and selenium (the `test` extra). A
-report, not a test: exit 1 only if a command fails.
+chromedriver (scripts/install-chromium installs them) and selenium (the `test` extra). A report,
+not a test: exit 1 only if a command fails.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench import big_spec, convcost
@@ -52,23 +53,30 @@ def ready_ms(driver: object, page: Path) -> tuple[int, int]:
     return own - int(nav), own
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=5)
-    rounds = parser.parse_args().rounds
+def chrome(window: str, *args: str) -> Any:
+    """A headless Chromium of this window size (WIDTH,HEIGHT) driven by Selenium; exit if
+    Chromium or chromedriver is missing (scripts/install-chromium installs them)."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
     browser = shutil.which("chromium") or shutil.which("google-chrome")
     chromedriver = shutil.which("chromedriver")
     if not browser or not chromedriver:
-        sys.exit("needs chromium and chromedriver (Debian: apt install chromium chromium-driver)")
+        sys.exit("needs chromium and chromedriver on PATH: run scripts/install-chromium")
     options = webdriver.ChromeOptions()
     for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"):
         options.add_argument(arg)
-    options.add_argument("--window-size=1400,1000")
+    for arg in (f"--window-size={window}", *args):
+        options.add_argument(arg)
     options.binary_location = browser
-    driver = webdriver.Chrome(service=Service(chromedriver), options=options)
+    return webdriver.Chrome(service=Service(chromedriver), options=options)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    rounds = parser.parse_args().rounds
+    driver = chrome("1400,1000")
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -88,7 +96,7 @@ def main() -> None:
                 )
             )
     driver.quit()
-    print(f"Python {sys.version.split()[0]}, {Path(browser).name}; median of {rounds} runs\n")
+    print(f"Python {sys.version.split()[0]}, headless Chromium; median of {rounds} runs\n")
     print("| network | write ms | page MiB | interactive ms |\n|---|--:|--:|--:|")
     for label, ms, size, ready in rows:
         print(f"| {label} | {ms:.0f} | {size:.2f} | {ready:.0f} |")

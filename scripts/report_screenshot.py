@@ -4,20 +4,22 @@ headless Chromium.
 
     python scripts/report_screenshot.py [-o docs/report.png]
 
-Needs Chromium and chromedriver (Debian: apt install chromium chromium-driver) and selenium
-(the `test` extra).
+Needs Chromium and chromedriver (scripts/install-chromium installs them) and selenium (the
+`test` extra).
 """
 
 from __future__ import annotations
 
 import argparse
-import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from report import chrome  # noqa: E402  (benchmarks/report.py: the same headless Chromium)
+
 LAYER = "stage3.unit2.b2.dw"
 """The layer selected in the picture (a depthwise 3x3 of ShuffleNet V2's third stage)."""
 ZOOM_OUT = 2
@@ -28,25 +30,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-o", "--output", default=str(ROOT / "docs" / "report.png"))
     out = Path(parser.parse_args().output)
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.support.ui import WebDriverWait
 
-    browser, chromedriver = shutil.which("chromium"), shutil.which("chromedriver")
-    if not browser or not chromedriver:
-        sys.exit("needs chromium and chromedriver (Debian: apt install chromium chromium-driver)")
     with tempfile.TemporaryDirectory() as tmp:
         page = Path(tmp) / "shufflenet_v2.html"
         command = ["shufflenet_v2", "--device", "mobile-cpu", "--compare", "mobilenet_v2"]
         subprocess.run(
             [sys.executable, "-m", "convcost", "report", *command, "-o", str(page)], check=True
         )
-        options = webdriver.ChromeOptions()
-        for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars"):
-            options.add_argument(arg)
-        options.add_argument("--window-size=1440,1640")
-        options.binary_location = browser
-        driver = webdriver.Chrome(service=Service(chromedriver), options=options)
+        driver = chrome("1440,1640", "--hide-scrollbars")
         try:
             driver.get(page.as_uri())
             WebDriverWait(driver, 30).until(

@@ -3,15 +3,14 @@
 message, draws a graph node for every layer or for its closed block, links the graph with the
 table both ways, opens blocks, prints without its controls, and is not blank.
 
-Without Chromium these tests are skipped, unless CONVCOST_BROWSER_TESTS=required (as in
-.ci/run), where a missing browser fails them.
+They need Chromium and chromedriver: scripts/install-chromium (the README's test command runs
+it) installs them; without them these tests fail, naming what is missing.
 """
 
 from __future__ import annotations
 
 import base64
 import json
-import os
 import re
 import shutil
 from collections.abc import Iterator
@@ -48,10 +47,7 @@ def driver() -> Iterator[Any]:
     """One headless Chromium for the module."""
     found = _chromium()
     if found is None:
-        reason = "no chromium and chromedriver (Debian: apt install chromium chromium-driver)"
-        if os.environ.get("CONVCOST_BROWSER_TESTS") == "required":
-            pytest.fail(reason)
-        pytest.skip(reason)
+        pytest.fail("no chromium and chromedriver on PATH: run scripts/install-chromium")
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 

@@ -698,7 +698,10 @@ def report(
         places,
         printable_name(device) if device else "",
     ).html()
-    write_atomic(output, page) if output != "-" else click.echo(page, nl=False)
+    if output == "-":
+        click.echo(page, nl=False)
+    else:
+        write_atomic(output, page)
 
 
 @cli.command("list")

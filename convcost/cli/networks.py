@@ -103,36 +103,34 @@ def analyzed(spec: str, sets: dict[str, str]) -> Report:
     if is_onnx(spec):
         return onnx_report(spec, sets)
     _no_input_option()
-    from convcost.zoo import builtin_name, load
-
-    name = None if sets else builtin_name(spec)
-    if name is None:
-        from convcost.expand import analyze as run
-
-        return run(load(spec), sets)
-    from convcost.cache import builtin_report
-
-    return builtin_report(name)
+    return _spec_report(spec, sets, None)
 
 
 def network(spec: str, sets: dict[str, str]) -> tuple[Spec | None, Report, str]:
     """SPEC (a file, a built-in name or an .onnx file) with --set params: its spec (None for
-    ONNX), its report (a built-in at its defaults from the cache, as `analyzed`) and the file
-    its layers' lines are in."""
+    ONNX), its report (as `analyzed` gives it) and the file its layers' lines are in."""
     if is_onnx(spec):
         return None, onnx_report(spec, sets), printable_name(spec)
     _no_input_option()
-    from convcost.zoo import builtin_name, load
+    from convcost.zoo import load
 
     loaded = load(spec)
+    return loaded, _spec_report(spec, sets, loaded), printable_name(loaded.file)
+
+
+def _spec_report(spec: str, sets: dict[str, str], loaded: Spec | None) -> Report:
+    """A built-in at its defaults from the cache; any other SPEC expanded from `loaded` (read
+    now if None)."""
+    from convcost.zoo import builtin_name, load
+
     name = None if sets else builtin_name(spec)
-    if name is None:
-        from convcost.expand import analyze as run
+    if name is not None:
+        from convcost.cache import builtin_report
 
-        return loaded, run(loaded, sets), printable_name(loaded.file)
-    from convcost.cache import builtin_report
+        return builtin_report(name)
+    from convcost.expand import analyze as run
 
-    return loaded, builtin_report(name), printable_name(loaded.file)
+    return run(loaded if loaded is not None else load(spec), sets)
 
 
 def _no_input_option() -> None:

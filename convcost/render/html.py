@@ -162,7 +162,7 @@ def _node(n: Node, timed: bool) -> dict[str, Any]:
         "macs": n.cost.macs,
         "params": n.cost.params,
         "mem": n.mem_access_bytes,
-        "ai": n.cost.macs / n.mem_access_bytes if n.mem_access_bytes else 0.0,
+        "ai": n.intensity,
     }
     text = {
         "macs": si(n.cost.macs) + " MACs",

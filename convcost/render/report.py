@@ -48,6 +48,11 @@ class Node(NamedTuple):
     mem_access_bytes: int
     ms: float  # estimated latency with --device, else 0.0
 
+    @property
+    def intensity(self) -> float:
+        """Arithmetic intensity: MACs per byte of memory access (0 when nothing moves)."""
+        return self.cost.macs / self.mem_access_bytes if self.mem_access_bytes else 0.0
+
 
 class Point(NamedTuple):
     """A network on the Pareto chart: a built-in at its defaults, or the one reported."""
