@@ -375,10 +375,12 @@ class Parser(Reader):
             choices = [*KINDS, *self.block_names, *CONTROL]
             raise self.fail(key_node, unknown("layer kind", key, choices))
         args = {k: self.value(v) for k, (_, v) in fields.items()}
-        sugar = {s: args.pop(s) for s in SUGAR if s in args and KINDS[key].sugar}
+        bn, act = (
+            (args.pop("bn", None), args.pop("act", None)) if KINDS[key].sugar else (None, None)
+        )
         self.check_args(key, fields, args)
         torch = args.pop("torch").raw if "torch" in args else None
-        return LayerItem(key, args, name, loc, sugar.get("bn"), sugar.get("act"), torch)
+        return LayerItem(key, args, name, loc, bn, act, torch)
 
     def check_args(
         self,

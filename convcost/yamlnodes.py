@@ -123,13 +123,13 @@ def _depth(root: yaml.Node | None) -> int:
     """Levels of collections nested in the tree, counted up to MAX_DEPTH + 1."""
     level: list[yaml.Node] = [root] if isinstance(root, yaml.CollectionNode) else []
     depth = 0
-    while level and depth <= MAX_DEPTH:
+    while level and depth <= MAX_DEPTH:  # the composer makes these three classes, no subclass
         depth += 1
         children: list[yaml.Node] = []
         for node in level:
-            seq = isinstance(node, yaml.SequenceNode)
+            seq = type(node) is yaml.SequenceNode
             children += node.value if seq else chain.from_iterable(node.value)
-        level = [n for n in children if not isinstance(n, yaml.ScalarNode)]
+        level = [n for n in children if type(n) is not yaml.ScalarNode]
     return depth
 
 
@@ -243,7 +243,8 @@ class Reader:
 
     def loc(self, node: yaml.Node) -> Loc:
         """Where `node` starts: file, 1-based line and column."""
-        return Loc(self.file, node.start_mark.line + 1, node.start_mark.column + 1)
+        mark = node.start_mark
+        return Loc(self.file, mark.line + 1, mark.column + 1)
 
     def fail(self, node: yaml.Node, message: str, hint: str = "") -> SpecError:
         """A SpecError located at `node`."""

@@ -221,6 +221,36 @@ def test_to_json_refuses_non_finite_numbers():
             backends.to_json([{"x": [bad]}])
 
 
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(alphabet='{}[]", :\\\nab') | st.floats(),
+    lambda inner: st.lists(inner, max_size=3)
+    | st.dictionaries(st.text(alphabet='{}", :ab', max_size=4), inner, max_size=3),
+    max_leaves=12,
+)
+
+
+@given(st.lists(JSON_VALUES, min_size=1, max_size=6))
+def test_objects_are_the_items_encoded_one_by_one(items):
+    """backends.objects encodes the list in one call and splits it at `, {"`: whatever the
+    items (objects nested in them, empty ones, texts holding `}, {"`), the text is that of
+    each item encoded alone, or the same ValueError for a NaN."""
+    sep = ",\n    "
+    try:
+        expected = sep.join(backends.STRICT_JSON.encode(x) for x in items)
+    except ValueError:
+        with pytest.raises(ValueError):
+            backends.objects(items, sep)
+        return
+    assert backends.objects(items, sep) == expected
+
+
+def test_objects_split_only_between_items():
+    items = [{"path": 'a}, {"b": 1'}, {"path": "x", "in": [{"n": 1}, {"m": 2}]}, {}, {"k": {}}]
+    sep = ",\n    "
+    assert backends.objects(items, sep) == sep.join(json.dumps(x) for x in items)
+    assert backends.objects(items[:1], sep).count("\n") == 0
+
+
 def zoo_commands() -> list[list[str]]:
     """Every command with JSON output, over the whole zoo and a few variants."""
     commands = [

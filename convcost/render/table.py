@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import re
 import sys
-import textwrap
 from collections.abc import Iterator, Sequence
 from typing import NamedTuple, TextIO
 
@@ -150,7 +149,7 @@ def _cell_lines(text: str, width: int, prose: bool) -> list[str]:
     if len(text) <= width:
         return [text]
     if prose:
-        return textwrap.wrap(text, width, break_on_hyphens=False) or [""]
+        return _wrap(text, width)
     return [text[i : i + width] for i in range(0, len(text), width)]
 
 
@@ -204,11 +203,15 @@ def _printable(grid: Grid) -> Grid:
 
 
 def _wrap_text(text: str, width: int) -> list[str]:
-    return [
-        line
-        for para in text.split("\n")
-        for line in (textwrap.wrap(para, width, break_on_hyphens=False) or [""])
-    ]
+    return [line for para in text.split("\n") for line in _wrap(para, width)]
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    """`text` wrapped at words to lines of `width` (at least one line), hyphenated words kept
+    whole. textwrap is imported here, by a table being printed: JSON never needs it."""
+    import textwrap
+
+    return textwrap.wrap(text, width, break_on_hyphens=False) or [""]
 
 
 def lines(grid: Grid, width: int, fit: bool = True) -> Iterator[tuple[str, str]]:
