@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from functools import cache
+from functools import cache, lru_cache
 from itertools import chain
 from typing import Any, ClassVar, NamedTuple
 
@@ -26,23 +26,23 @@ Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 """libyaml's loader when PyYAML has it (about ten times faster), else the pure-Python one."""
 
 
+_RESOLVER = yaml.resolver.Resolver()
+_RESOLVER.yaml_path_resolvers = {}  # none, whatever PyYAML's resolvers were given
+
+
+@lru_cache(maxsize=4096)
+def _tag(kind: Any, value: Any, implicit: Any) -> str:
+    """The tag YAML gives a node without one (`3` is an int, `conv` a str), resolved once per
+    distinct scalar (a spec repeats `conv`, `out` and `3` thousands of times): the composer
+    asks for every node, and a hit in lru_cache's C lookup runs no Python."""
+    return str(_RESOLVER.resolve(kind, value, implicit))  # type: ignore[no-untyped-call]
+
+
 class Composer(Loader):  # type: ignore[misc,valid-type]  # a class chosen at run time
-    """The loader, resolving the tag of each distinct scalar once (a spec repeats `conv`, `out`
-    and `3` thousands of times), with no YAML path resolvers to track."""
+    """The loader, resolving tags with `_tag`, with no YAML path resolvers to track."""
 
-    yaml_path_resolvers: ClassVar[dict[Any, Any]] = {}  # none, whatever PyYAML's loaders have
-
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self.tags: dict[tuple[Any, Any, Any], str] = {}
-
-    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
-        """The tag YAML gives a node without one (`3` is an int, `conv` a str)."""
-        key = (kind, value, implicit)
-        tag = self.tags.get(key)
-        if tag is None:
-            tag = self.tags[key] = super().resolve(kind, value, implicit)
-        return tag
+    yaml_path_resolvers: ClassVar[dict[Any, Any]] = {}
+    resolve = staticmethod(_tag)
 
     def descend_resolver(self, parent: Any, index: Any) -> None:
         """Nothing to track: there are no path resolvers."""

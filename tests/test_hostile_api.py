@@ -251,6 +251,64 @@ def test_objects_split_only_between_items():
     assert backends.objects(items[:1], sep).count("\n") == 0
 
 
+def analyze_views(report: Any, device: str | None, convention: str | None) -> Any:
+    from convcost.cli.networks import counted, timed
+    from convcost.memory import memory
+    from convcost.render import analyze
+
+    mem = memory(report, "fp16")
+    return analyze.build(
+        report, mem, timing=timed(report, device, "fp16"), counted=counted(report, convention)
+    )
+
+
+@pytest.mark.parametrize("name", builtin_names())
+def test_layer_json_is_the_layer_data_encoded(name):
+    """`analyze -f json` writes each layer with render.analyze.layer_json: the same text as
+    STRICT_JSON encoding layer_data, for every layer of the zoo, with and without a device
+    and a convention."""
+    from convcost.cache import builtin_report
+    from convcost.render.analyze import layer_data, layer_json
+
+    report = builtin_report(name)
+    for device, convention in ((None, None), ("mobile-cpu", "ptflops")):
+        view = analyze_views(report, device, convention)
+        timed, counted = device is not None, convention is not None
+        for x, row in zip(report.layers, view.layers, strict=True):
+            want = backends.STRICT_JSON.encode(layer_data(x, row, timed, counted))
+            assert layer_json(x, row, timed, counted) == want
+
+
+def test_layer_json_of_an_onnx_model():
+    """An ONNX file's layers (paths from node names, lines from node indices) alike."""
+    from pathlib import Path
+
+    from convcost.onnx_import import import_onnx
+    from convcost.render.analyze import layer_data, layer_json
+
+    path = Path(__file__).resolve().parent / "fixtures" / "onnx" / "inception_v3.dynamo18.onnx"
+    report = import_onnx(str(path), None, "error", path.name)
+    view = analyze_views(report, "gpu", "thop")
+    for x, row in zip(report.layers, view.layers, strict=True):
+        want = backends.STRICT_JSON.encode(layer_data(x, row, True, True))
+        assert layer_json(x, row, True, True) == want
+
+
+@given(st.text(max_size=12), st.text(max_size=12))
+def test_layer_json_escapes_as_json_does(path, torch):
+    """Any path or torch call (quotes, backslashes, braces, control characters, lone
+    surrogates, non-ASCII) is written as json writes it."""
+    from convcost.cache import builtin_report
+    from convcost.render.analyze import layer_data, layer_json
+
+    report = builtin_report("shufflenet_v2")
+    view = analyze_views(report, "mobile-cpu", "fvcore")
+    x = report.layers[5]._replace(path=path, torch=torch)
+    want = backends.STRICT_JSON.encode(layer_data(x, view.layers[5], True, True))
+    assert layer_json(x, view.layers[5], True, True) == want
+    assert json.loads(want)["path"] == path
+
+
 def zoo_commands() -> list[list[str]]:
     """Every command with JSON output, over the whole zoo and a few variants."""
     commands = [

@@ -56,6 +56,10 @@ for NaN or infinity instead of printing them: JSON has neither, and a non-finite
 convcost's output is a bug to surface, never a token to emit."""
 
 
+class Written(str):
+    """A value already written as JSON (a list of them is one item a line in `to_json`)."""
+
+
 def to_json(data: dict[str, Any] | list[Any]) -> str:
     """JSON with one field, and one list item, per line; compact inside them. Always valid
     JSON: a NaN or infinity raises ValueError (STRICT_JSON).
@@ -65,6 +69,8 @@ def to_json(data: dict[str, Any] | list[Any]) -> str:
     dumps = STRICT_JSON.encode
 
     def value(v: Any) -> str:
+        if isinstance(v, list) and v and isinstance(v[0], Written):
+            return "[\n    " + ",\n    ".join(v) + "\n  ]"
         if isinstance(v, list) and v and isinstance(v[0], dict):
             return "[\n    " + objects(v, ",\n    ") + "\n  ]"
         return dumps(v)
