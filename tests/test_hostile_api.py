@@ -223,8 +223,10 @@ def test_to_json_refuses_non_finite_numbers():
 
 JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(alphabet='{}[]", :\\\nab') | st.floats(),
-    lambda inner: st.lists(inner, max_size=3)
-    | st.dictionaries(st.text(alphabet='{}", :ab', max_size=4), inner, max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.text(alphabet='{}", :ab', max_size=4), inner, max_size=3)
+    ),
     max_leaves=12,
 )
 
