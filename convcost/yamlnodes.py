@@ -87,15 +87,18 @@ def compose(text: str, file: str) -> Tree:
         raise SpecError(
             f"the spec is {len(text):,} characters; the limit is {MAX_SPEC_BYTES:,}", Loc(file, 1)
         )
-    if _nesting_bounded() and _plain(text):
-        try:
-            root = yaml.compose(text, Loader=Composer)
-        except yaml.YAMLError:
-            pass  # _checked reports it, after any problem earlier in the text
-        else:
-            if _depth(root) <= MAX_DEPTH:
-                return Tree(root, aliases=False)
-    return Tree(_checked(text, file), aliases=True)
+    try:
+        if _nesting_bounded() and _plain(text):
+            try:
+                root = yaml.compose(text, Loader=Composer)
+            except yaml.YAMLError:
+                pass  # _checked reports it, after any problem earlier in the text
+            else:
+                if _depth(root) <= MAX_DEPTH:
+                    return Tree(root, aliases=False)
+        return Tree(_checked(text, file), aliases=True)
+    finally:
+        _tag.cache_clear()  # what it holds is this text's: never more than one text's size
 
 
 def _plain(text: str) -> bool:

@@ -88,6 +88,18 @@ def test_composer_resolves_as_pyyaml() -> None:
     assert [n.tag for n in ours.value[0][1].value] == [n.tag for n in theirs.value[0][1].value]
 
 
+def test_the_tags_of_a_text_are_not_kept_after_it() -> None:
+    """Tags are resolved through a cache (one resolution per distinct scalar); it is emptied
+    once the text is composed, so no process keeps more than one text's scalars."""
+    long = "x" * 100_000
+    for text in (f"a: [{long}, 3, 3, 3]\n", f"a: !!str {long}\n", "a: [\n"):
+        try:
+            compose(text, "t.yaml")
+        except SpecError:
+            pass
+        assert yamlnodes._tag.cache_info().currsize == 0
+
+
 def test_reader_keeps_locations_and_refuses_duplicates() -> None:
     reader = Reader("p.yaml", "name: cpu\npeak: {fp32: 8, fp16: 16}\n")
     top = reader.mapping(reader.root, "the profile")
