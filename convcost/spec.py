@@ -375,9 +375,7 @@ class Parser(Reader):
             choices = [*KINDS, *self.block_names, *CONTROL]
             raise self.fail(key_node, unknown("layer kind", key, choices))
         args = {k: self.value(v) for k, (_, v) in fields.items()}
-        bn, act = (
-            (args.pop("bn", None), args.pop("act", None)) if KINDS[key].sugar else (None, None)
-        )
+        bn, act = (args.pop(s, None) if KINDS[key].sugar else None for s in SUGAR)
         self.check_args(key, fields, args)
         torch = args.pop("torch").raw if "torch" in args else None
         return LayerItem(key, args, name, loc, bn, act, torch)

@@ -174,6 +174,22 @@ def test_double_clicking_a_block_opens_it(driver, pages):
     assert all(c in after for c in nodes[block]["children"])
 
 
+def test_the_details_buttons_open_and_close_a_block(driver, pages):
+    load(driver, pages["densenet121"])
+    nodes = embedded(pages["densenet121"])["nodes"]
+    shown = drawn(driver)
+    block = next(i for i in shown if nodes[i]["children"])
+    shown[block].click()
+    driver.find_element("css selector", "#details button.d-open").click()
+    after = drawn(driver)
+    assert block not in after
+    assert all(c in after for c in nodes[block]["children"])
+    driver.find_element("css selector", "#details button.d-close").click()
+    again = drawn(driver)
+    assert block in again
+    assert not any(c in again for c in nodes[block]["children"])
+
+
 def test_printing_hides_the_controls_and_keeps_every_row(driver, pages):
     load(driver, pages["shufflenet_v2"])
     driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})

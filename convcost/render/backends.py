@@ -83,7 +83,7 @@ def to_json(data: dict[str, Any] | list[Any]) -> str:
 def objects(items: list[Any], sep: str) -> str:
     """JSON of `items` (a list of objects), joined by `sep` rather than ', ': as
     `sep.join(STRICT_JSON.encode(x) for x in items)`, but in one call of json's C encoder (for
-    10,000 layers, 60 ms less than making it again for each).
+    10,000 layers, about 30 ms less than making it again for each).
 
     `{"` begins an object that has a key, and nothing else: inside a JSON string a quote is
     always escaped (\\"). So when it occurs once per item, every item is such an object, none

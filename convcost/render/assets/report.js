@@ -963,17 +963,10 @@
         selectLayer(+a.dataset.layer, false);
         return;
       }
-      const o = e.target.closest("button.d-open");
-      if (o) {
-        openNode(+o.dataset.node);
-        showDetails(+o.dataset.node);
-        markSelected(false);
-        return;
-      }
-      const c = e.target.closest("button.d-close");
-      if (c) {
-        closeNode(+c.dataset.node);
-        showDetails(+c.dataset.node);
+      const b = e.target.closest("button.d-open, button.d-close");
+      if (b) {
+        (b.classList.contains("d-open") ? openNode : closeNode)(+b.dataset.node);
+        showDetails(+b.dataset.node);
         markSelected(false);
       }
     });
